@@ -1,0 +1,75 @@
+# rarenet — build, test and run.
+#
+#   make run    install what is missing, build (release) and start the sensor
+#   make test   install what is missing, build once (debug) and run every test
+#
+# Both must work as root on a fresh Debian machine: every install step is here.
+
+SWIFT      ?= swift
+CLANG      ?= clang
+PREFIX     ?= /usr/local
+BPF_OUT    := .build/bpf
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS   := $(wildcard bpf/*.h)
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -Ibpf
+RUN_ARGS   ?=
+
+# Debian packages the build needs, and those only the tests need.
+BUILD_PKGS := libbpf-dev libelf-dev zlib1g-dev pkg-config linux-libc-dev
+TEST_PKGS  := iproute2 prometheus
+DEPS_STAMP := .build/.deps-build
+TEST_STAMP := .build/.deps-test
+
+.PHONY: all deps test-deps bpf build run test install clean
+
+all: build
+
+# Installs the missing packages once; `apt-get update` only if something is missing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if ! command -v $(CLANG) >/dev/null 2>&1; then missing="$$missing clang"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+$(DEPS_STAMP):
+	$(call apt_install,$(BUILD_PKGS))
+	@mkdir -p $(@D) && touch $@
+
+$(TEST_STAMP): $(DEPS_STAMP)
+	$(call apt_install,$(TEST_PKGS))
+	@mkdir -p $(@D) && touch $@
+
+deps: $(DEPS_STAMP)
+test-deps: $(TEST_STAMP)
+
+$(BPF_OUT)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The object is embedded with .incbin; touch the assembler file so that
+# SwiftPM assembles it again whenever the object changes.
+Sources/CRarenetBPF/embedded_object.S: $(BPF_OUT)/rarenet.bpf.o
+	@touch $@
+
+bpf: $(BPF_OBJS) Sources/CRarenetBPF/embedded_object.S
+
+build: deps bpf
+	$(SWIFT) build -c release
+
+run: build
+	./.build/release/rarenet run $(RUN_ARGS)
+
+# One debug build of everything (tests included), then the tests without rebuilding.
+test: deps test-deps bpf
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+install: build
+	install -D -m 0755 .build/release/rarenet $(DESTDIR)$(PREFIX)/bin/rarenet
+
+clean:
+	rm -rf .build/bpf .build/release .build/debug

@@ -1,0 +1,118 @@
+// swift-tools-version: 6.0
+//
+// rarenet: a Linux host sensor that flags processes whose network use is rare.
+// The module list follows the data flow of DESIGN.md:
+//   kernel (bpf/) -> RarenetCapture -> RarenetAttribution -> RarenetScoring -> RarenetAlerts / RarenetMetrics
+// with RarenetSensor wiring them into the long-running service and `rarenet` the command.
+import PackageDescription
+
+let package = Package(
+    name: "rarenet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "rarenet", targets: ["rarenet"]),
+        .library(name: "RarenetScoring", targets: ["RarenetScoring"]),
+        .library(name: "RarenetEvents", targets: ["RarenetEvents"]),
+        .library(name: "RarenetCapture", targets: ["RarenetCapture"]),
+        .library(name: "RarenetSensor", targets: ["RarenetSensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Kernel side: libbpf, the event ABI header and the embedded BPF object.
+        .systemLibrary(
+            name: "CLibBPF",
+            pkgConfig: "libbpf",
+            providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]
+        ),
+        .target(
+            name: "CRarenetBPF",
+            cSettings: [.headerSearchPath("../../.build/bpf")]
+        ),
+
+        // The event model shared by capture, scoring, record and replay.
+        .target(name: "RarenetEvents"),
+
+        // libbpf loading, attach-mode selection, ring-buffer batch consumer, record decoder.
+        .target(
+            name: "RarenetCapture",
+            dependencies: [
+                "CLibBPF", "CRarenetBPF", "RarenetEvents",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Process table: pid + start time -> executable, args, cwd, parent, user.
+        .target(name: "RarenetAttribution", dependencies: ["RarenetEvents"]),
+
+        // The rarity scorer: pure Swift, no libbpf, no I/O.
+        .target(name: "RarenetScoring", dependencies: ["RarenetEvents"]),
+
+        // Baseline snapshots on disk: versioned, checksummed, atomic; merge.
+        .target(name: "RarenetBaseline", dependencies: ["RarenetScoring"]),
+
+        // ECS-shaped alert lines and the sinks that write them.
+        .target(
+            name: "RarenetAlerts",
+            dependencies: ["RarenetEvents", "RarenetScoring", "RarenetAttribution"]
+        ),
+
+        // Prometheus metrics and the HTTP endpoint that serves them.
+        .target(
+            name: "RarenetMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The configuration file and its validation.
+        .target(
+            name: "RarenetConfig",
+            dependencies: ["RarenetScoring", .product(name: "Yams", package: "Yams")]
+        ),
+
+        // The long-running sensor: capture -> attribution -> scoring -> outputs.
+        .target(
+            name: "RarenetSensor",
+            dependencies: [
+                "RarenetCapture", "RarenetAttribution", "RarenetScoring", "RarenetBaseline",
+                "RarenetAlerts", "RarenetMetrics", "RarenetConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "rarenet",
+            dependencies: [
+                "RarenetSensor", "RarenetCapture", "RarenetScoring", "RarenetBaseline",
+                "RarenetAlerts", "RarenetConfig", "RarenetEvents",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "RarenetEventsTests", dependencies: ["RarenetEvents"]),
+        .testTarget(name: "RarenetCaptureTests", dependencies: ["RarenetCapture", "CLibBPF", "CRarenetBPF"]),
+        .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetAttribution"]),
+        .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetScoring"]),
+        .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetBaseline", "RarenetScoring"]),
+        .testTarget(name: "RarenetOutputTests", dependencies: ["RarenetAlerts", "RarenetMetrics", "RarenetConfig"]),
+        .testTarget(name: "RarenetSensorTests", dependencies: ["RarenetSensor"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
