@@ -106,13 +106,16 @@ let package = Package(
             ]
         ),
 
+        // Shared by the test targets: the root/BPF test gate.
+        .target(name: "RarenetTestSupport", path: "Tests/RarenetTestSupport"),
+
         .testTarget(name: "RarenetEventsTests", dependencies: ["RarenetEvents"]),
-        .testTarget(name: "RarenetCaptureTests", dependencies: ["RarenetCapture", "CLibBPF", "CRarenetBPF"]),
-        .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetAttribution"]),
+        .testTarget(name: "RarenetCaptureTests", dependencies: ["RarenetTestSupport", "RarenetCapture", "CLibBPF", "CRarenetBPF"]),
+        .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetTestSupport", "RarenetAttribution"]),
         .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetScoring"]),
-        .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetBaseline", "RarenetScoring"]),
-        .testTarget(name: "RarenetOutputTests", dependencies: ["RarenetAlerts", "RarenetMetrics", "RarenetConfig"]),
-        .testTarget(name: "RarenetSensorTests", dependencies: ["RarenetSensor"]),
+        .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetTestSupport", "RarenetBaseline", "RarenetScoring"]),
+        .testTarget(name: "RarenetOutputTests", dependencies: ["RarenetTestSupport", "RarenetAlerts", "RarenetMetrics", "RarenetConfig"]),
+        .testTarget(name: "RarenetSensorTests", dependencies: ["RarenetTestSupport", "RarenetSensor"]),
     ],
     swiftLanguageModes: [.v6]
 )
