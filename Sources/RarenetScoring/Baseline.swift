@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What must match for two baselines to be interchangeable or mergeable: the
+/// sketch shape and seed, the time scales, the decay, and what keys mean.
+public struct BaselineParameters: Sendable, Hashable {
+    public var sketch: SketchParameters
+    /// Bucket spans, finest first.
+    public var scales: [Duration]
+    public var halfLife: Duration
+    public var keyMode: ProcessKeyMode
+    public var detectors: [Detector]
+
+    public init(sketch: SketchParameters, scales: [Duration], halfLife: Duration, keyMode: ProcessKeyMode, detectors: [Detector]) {
+        self.sketch = sketch
+        self.scales = scales
+        self.halfLife = halfLife
+        self.keyMode = keyMode
+        self.detectors = detectors
+    }
+
+    /// The parameters a scorer with `configuration` uses.
+    public init(_ configuration: ScoringConfiguration) {
+        self.init(
+            sketch: configuration.sketch, scales: configuration.scales, halfLife: configuration.halfLife,
+            keyMode: configuration.keyMode, detectors: configuration.detectors
+        )
+    }
+
+    /// The first parameter that differs from `other`, as (name, self's value, other's value).
+    func firstDifference(from other: BaselineParameters) -> (parameter: String, this: String, other: String)? {
+        let fields: [(String, String, String)] = [
+            ("sketch depth", "\(sketch.depth)", "\(other.sketch.depth)"),
+            ("sketch width", "\(sketch.width)", "\(other.sketch.width)"),
+            ("sketch seed", "\(sketch.seed)", "\(other.sketch.seed)"),
+            ("time scales", "\(scales)", "\(other.scales)"),
+            ("half-life", "\(halfLife)", "\(other.halfLife)"),
+            ("key mode", keyMode.rawValue, other.keyMode.rawValue),
+            ("detectors", "\(detectors)", "\(other.detectors)"),
+        ]
+        return fields.first { $0.1 != $0.2 }
+    }
+}
+
+/// The clock and bucket total of one time scale.
+struct ScaleClock: Sendable, Equatable {
+    /// The first bucket of the baseline (bucket index = ⌊time / span⌋).
+    var startBucket: Int64
+    /// The bucket in progress; every earlier bucket since `startBucket` is complete.
+    var currentBucket: Int64
+    /// `B`: the decayed number of completed buckets.
+    var total: Double
+}
+
+/// One detector's counts at one time scale: the completed buckets in the
+/// sketch, the bucket in progress as a bounded key set (plus a bitmap for the
+/// keys that did not fit).
+struct ScaleCounts: Sendable {
+    var sketch: CountMinSketch
+    var present: BoundedKeyTable<Void>
+    var overflow: PresenceBitmap?
+
+    /// Marks `key` present in the bucket in progress; returns false when it
+    /// did not fit the key set and went to the bitmap.
+    mutating func markPresent(_ key: KeyHash) -> Bool {
+        guard present.insert(key, value: ()) == .full else { return true }
+        var bitmap = overflow ?? PresenceBitmap(bitCount: sketch.parameters.depth * sketch.parameters.width)
+        _ = sketch.mark(key, in: &bitmap)
+        overflow = bitmap
+        return false
+    }
+
+    /// Completes the bucket in progress: decays the sketch by one bucket, adds
+    /// one for every key present, and empties the bucket.
+    mutating func completeBucket(decay: Float) {
+        sketch.decay(by: decay)
+        for (key, _) in present.entries { sketch.increment(key) }
+        if let overflow { sketch.add(overflow) }
+        present.removeAll()
+        overflow = nil
+    }
+}
+
+/// One detector's baseline: its counts at every scale and the first-seen times.
+struct DetectorBaseline: Sendable {
+    var scales: [ScaleCounts]
+    var firstSeen: BoundedKeyTable<Int64>
+}
+
+/// Everything the scorer has learned: per time scale a clock and a decayed
+/// bucket total, per detector and scale a sketch of completed buckets and the
+/// keys of the bucket in progress, and bounded first-seen times.
+///
+/// A value: export it from a scorer (``RarityScorer/baseline``), encode it
+/// (``encoded()``), decode it (``init(decoding:expecting:)``), merge several
+/// (``merged(_:)``) and restore it (``RarityScorer/restore(_:)``).
+public struct Baseline: Sendable {
+    public let parameters: BaselineParameters
+    /// False until the first event (or clock advance) sets the clocks.
+    private(set) var isStarted = false
+    var clocks: [ScaleClock]
+    var detectors: [DetectorBaseline]
+    let bucketKeyCapacity: Int
+    let firstSeenCapacity: Int
+
+    /// An empty baseline for `configuration`.
+    public init(configuration: ScoringConfiguration) {
+        self.init(
+            parameters: BaselineParameters(configuration),
+            bucketKeyCapacity: configuration.bucketKeyCapacity,
+            firstSeenCapacity: configuration.firstSeenCapacity
+        )
+    }
+
+    init(parameters: BaselineParameters, bucketKeyCapacity: Int, firstSeenCapacity: Int) {
+        self.parameters = parameters
+        self.bucketKeyCapacity = bucketKeyCapacity
+        self.firstSeenCapacity = firstSeenCapacity
+        clocks = parameters.scales.map { _ in ScaleClock(startBucket: 0, currentBucket: 0, total: 0) }
+        let emptyScale = ScaleCounts(
+            sketch: CountMinSketch(parameters: parameters.sketch),
+            present: BoundedKeyTable(capacity: bucketKeyCapacity, emptyValue: ()),
+            overflow: nil
+        )
+        let emptyDetector = DetectorBaseline(
+            scales: Array(repeating: emptyScale, count: parameters.scales.count),
+            firstSeen: BoundedKeyTable(capacity: firstSeenCapacity, emptyValue: 0)
+        )
+        detectors = Array(repeating: emptyDetector, count: parameters.detectors.count)
+    }
+
+    /// Restores a decoded baseline's state.
+    init(parameters: BaselineParameters, bucketKeyCapacity: Int, firstSeenCapacity: Int,
+         clocks: [ScaleClock]?, detectors: [DetectorBaseline]) {
+        self.init(parameters: parameters, bucketKeyCapacity: bucketKeyCapacity, firstSeenCapacity: firstSeenCapacity)
+        if let clocks {
+            self.clocks = clocks
+            isStarted = true
+        }
+        self.detectors = detectors
+    }
+
+    /// Completed buckets of the finest scale since the baseline began, undecayed.
+    public var completedBuckets: Int64 {
+        isStarted ? clocks[0].currentBucket - clocks[0].startBucket : 0
+    }
+
+    /// `B` of each scale (finest first): the decayed number of completed buckets.
+    public var baselineBuckets: [Double] { clocks.map(\.total) }
+
+    /// The sketch estimate of `key`'s decayed bucket count for `detector` at
+    /// scale `scaleIndex` (0 = finest), or `nil` when the detector is not in
+    /// this baseline.
+    public func estimate(_ key: KeyHash, detector: Detector, scaleIndex: Int) -> Double? {
+        guard let index = parameters.detectors.firstIndex(of: detector) else { return nil }
+        return Double(detectors[index].scales[scaleIndex].sketch.estimate(key))
+    }
+
+    /// The key's counter in every row of the sketch of `detector` at `scaleIndex`.
+    public func rowCounters(_ key: KeyHash, detector: Detector, scaleIndex: Int) -> [Double]? {
+        guard let index = parameters.detectors.firstIndex(of: detector) else { return nil }
+        return detectors[index].scales[scaleIndex].sketch.rowCounters(key).map(Double.init)
+    }
+
+    /// Moves every scale's clock to the bucket containing `time` (nanoseconds
+    /// since the epoch), completing the buckets in between; a time before the
+    /// bucket in progress changes nothing. Returns true when a bucket completed.
+    @discardableResult
+    mutating func advance(to time: Int64) -> Bool {
+        let spans = parameters.scales.map(\.nanoseconds)
+        guard isStarted else {
+            for scale in clocks.indices {
+                let bucket = floorDivide(time, spans[scale])
+                clocks[scale] = ScaleClock(startBucket: bucket, currentBucket: bucket, total: 0)
+            }
+            isStarted = true
+            return false
+        }
+        var completed = false
+        for scale in clocks.indices {
+            let bucket = floorDivide(time, spans[scale])
+            let clock = clocks[scale]
+            guard bucket > clock.currentBucket else { continue }
+            completed = true
+            let decay = exp2(-Double(spans[scale]) / Double(parameters.halfLife.nanoseconds))
+            let idleBuckets = Double(bucket - clock.currentBucket - 1)
+            let idleDecay = pow(decay, idleBuckets)
+            for detector in detectors.indices {
+                detectors[detector].scales[scale].completeBucket(decay: Float(decay))
+                if idleBuckets > 0 { detectors[detector].scales[scale].sketch.decay(by: Float(idleDecay)) }
+            }
+            // The completed bucket, then each idle one: B ← B·f + 1, n + 1 times.
+            let idleTotal = idleBuckets > 0 ? (1 - idleDecay) / (1 - decay) : 0
+            clocks[scale].total = (clock.total * decay + 1) * idleDecay + idleTotal
+            clocks[scale].currentBucket = bucket
+        }
+        return completed
+    }
+
+    /// The bucket-span-aligned time at which the next bucket of any scale begins.
+    var nextBoundary: Int64 {
+        guard isStarted else { return .min }
+        return zip(clocks, parameters.scales).map { clock, span in
+            let (next, overflow) = (clock.currentBucket + 1).multipliedReportingOverflow(by: span.nanoseconds)
+            return overflow ? .max : next
+        }.min() ?? .max
+    }
+}
+
+/// `⌊a / b⌋` for `b > 0`, also for negative `a`.
+func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    let quotient = a / b
+    return (a % b != 0 && a < 0) ? quotient - 1 : quotient
+}

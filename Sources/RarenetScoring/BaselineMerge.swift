@@ -1,0 +1,64 @@
+extension Baseline {
+    /// Sums the baselines of several hosts into a fleet baseline.
+    ///
+    /// Requires the same parameters (sketch shape, seed, scales, half-life, key
+    /// mode, detectors) and the same decay clock (the bucket in progress at
+    /// every scale). Sketches add element-wise, so a key's merged estimate is
+    /// never below its true combined count, and in every row it is the sum of
+    /// the hosts' counters. Bucket totals add too: the merged baseline counts
+    /// host-buckets, so `q` stays the probability that a host's bucket holds
+    /// the key. The baseline begins at the earliest start; the keys of the
+    /// bucket in progress are united; first-seen times keep the earliest.
+    public static func merged(_ baselines: [Baseline]) throws(BaselineMergeError) -> Baseline {
+        guard var merged = baselines.first else { throw .noBaselines }
+        for (index, other) in baselines.enumerated().dropFirst() {
+            if let difference = merged.parameters.firstDifference(from: other.parameters) {
+                throw .parameterMismatch(index: index, parameter: difference.parameter, first: difference.this, other: difference.other)
+            }
+            for (scale, span) in merged.parameters.scales.enumerated() {
+                let first = merged.isStarted ? "bucket \(merged.clocks[scale].currentBucket)" : "not started"
+                let theirs = other.isStarted ? "bucket \(other.clocks[scale].currentBucket)" : "not started"
+                guard first == theirs else {
+                    throw .clockMismatch(index: index, scale: span, first: first, other: theirs)
+                }
+            }
+            merged.add(other)
+        }
+        return merged
+    }
+
+    private mutating func add(_ other: Baseline) {
+        for scale in clocks.indices {
+            clocks[scale].startBucket = min(clocks[scale].startBucket, other.clocks[scale].startBucket)
+            clocks[scale].total += other.clocks[scale].total
+        }
+        for detector in detectors.indices {
+            for scale in detectors[detector].scales.indices {
+                let theirs = other.detectors[detector].scales[scale]
+                detectors[detector].scales[scale].sketch.add(theirs.sketch)
+                for (key, _) in theirs.present.entries {
+                    _ = detectors[detector].scales[scale].markPresent(key)
+                }
+                if let overflow = theirs.overflow {
+                    var bitmap = detectors[detector].scales[scale].overflow ?? PresenceBitmap(words: overflow.words.map { _ in 0 })
+                    bitmap.formUnion(overflow)
+                    detectors[detector].scales[scale].overflow = bitmap
+                }
+            }
+            for (key, time) in other.detectors[detector].firstSeen.entries {
+                detectors[detector].firstSeen.keepEarliest(key, time)
+            }
+        }
+    }
+}
+
+extension BoundedKeyTable where Value == Int64 {
+    /// Records `time` for `key` unless an earlier time is there (or the table is full).
+    mutating func keepEarliest(_ key: KeyHash, _ time: Int64) {
+        if let current = value(for: key) {
+            if time < current { update(key, value: time) }
+        } else {
+            insert(key, value: time)
+        }
+    }
+}

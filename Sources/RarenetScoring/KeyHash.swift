@@ -1,0 +1,66 @@
+/// The 64-bit seeded hash that stands for a detector key (an executable path,
+/// a process name, a port).
+///
+/// The scorer never sees key text: the caller hashes a key once per process
+/// identity (``RarityScorer/processKey(executable:comm:user:)``) and passes the
+/// hash with every event. The hash is split into the sketch's row indices by
+/// double hashing, so one hash serves every row and every time scale.
+///
+/// Zero is reserved as the empty marker of the scorer's hash tables; a key that
+/// hashes to zero is mapped to a fixed non-zero value.
+public struct KeyHash: Hashable, Sendable, CustomStringConvertible {
+    /// The hash value, never zero.
+    public let rawValue: UInt64
+
+    /// A hash from its raw value (zero becomes a fixed non-zero value).
+    public init(rawValue: UInt64) {
+        self.rawValue = rawValue == 0 ? 0x5AFE_5AFE_5AFE_5AFE : rawValue
+    }
+
+    /// The hash of a text key (its UTF-8 bytes) under `seed`.
+    public init(_ text: some StringProtocol, seed: UInt64) {
+        var state = KeyHash.mix(seed ^ KeyHash.textDomain)
+        var word: UInt64 = 0
+        var length: UInt64 = 0
+        for byte in text.utf8 {
+            word |= UInt64(byte) << (8 * (length & 7))
+            length += 1
+            if length & 7 == 0 {
+                state = KeyHash.mix(state ^ word)
+                word = 0
+            }
+        }
+        self.init(rawValue: KeyHash.mix(state ^ word ^ (length << 56)))
+    }
+
+    /// The hash of a port number under `seed`; cheap enough to compute per event.
+
+    public init(port: UInt16, seed: UInt64) {
+        self.init(rawValue: KeyHash.mix(seed ^ KeyHash.portDomain ^ UInt64(port)))
+    }
+
+    /// The hash of this key combined with a port, for detectors keyed on a pair
+    /// (process and port).
+
+    public func combined(withPort port: UInt16) -> KeyHash {
+        KeyHash(rawValue: KeyHash.mix(rawValue ^ KeyHash.portDomain ^ UInt64(port)))
+    }
+
+    public var description: String {
+        let hex = String(rawValue, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    static let textDomain: UInt64 = 0x7465_7874_0000_0000
+    static let portDomain: UInt64 = 0x706F_7274_0000_0000
+
+    /// A 64-bit finalizer (the splitmix64 output function): every input bit
+    /// affects every output bit.
+
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,196 @@
+import RarenetEvents
+
+/// The streaming rarity scorer of DESIGN.md ("Scoring").
+///
+/// Feed it every event in time order with ``score(_:_:)``; it calls back with
+/// one ``Verdict`` per detector that applies. Single-threaded and lock-free:
+/// own it from the scoring thread. Per event it checks the exclusions, compares
+/// the time with the next bucket boundary and, per detector, probes a
+/// per-bucket score cache: a key's score depends only on completed buckets, so
+/// the sketches are read once per key per bucket.
+public struct RarityScorer: Sendable {
+    public let configuration: ScoringConfiguration
+    /// The learned state: export it for a snapshot, restore with ``restore(_:)``.
+    public private(set) var baseline: Baseline
+    /// Events ruled out by an exclusion.
+    public private(set) var excludedEvents: UInt64 = 0
+
+    private var scoreCaches: [BoundedKeyTable<Float>]
+    private var gates: [AlertGate]
+    private var statistics: [DetectorStatistics]
+    private var nextBoundary: Int64 = .min
+    private var isLearningCached = true
+    private let detectors: [Detector]
+    private let threshold: Float
+    private let learningBuckets: Int64
+    private let excludedUserIDs: Set<UInt32>
+    private let excludedIPv4Destinations: [AddressRange]
+    private let excludedIPv6Destinations: [AddressRange]
+
+    /// A scorer with an empty baseline.
+    public init(configuration: ScoringConfiguration) throws(ConfigurationError) {
+        try configuration.validate()
+        self.configuration = configuration
+        baseline = Baseline(configuration: configuration)
+        detectors = configuration.detectors
+        threshold = Float(configuration.threshold)
+        let span = configuration.bucketSpan.nanoseconds
+        learningBuckets = (configuration.learningPeriod.nanoseconds + span - 1) / span
+        excludedUserIDs = configuration.exclusions.userIDs
+        excludedIPv4Destinations = configuration.exclusions.destinations.filter { $0.family == .ipv4 }
+        excludedIPv6Destinations = configuration.exclusions.destinations.filter { $0.family == .ipv6 }
+        let cache = BoundedKeyTable<Float>(capacity: configuration.bucketKeyCapacity, emptyValue: 0)
+        scoreCaches = Array(repeating: cache, count: detectors.count)
+        gates = Array(repeating: AlertGate(configuration: configuration), count: detectors.count)
+        statistics = Array(repeating: DetectorStatistics(), count: detectors.count)
+    }
+
+    /// Replaces the baseline with `restored` (a decoded or merged snapshot).
+    /// Refuses, with the first differing parameter, a baseline built with
+    /// other parameters than this scorer's configuration.
+    public mutating func restore(_ restored: Baseline) throws(SnapshotError) {
+        if let difference = restored.parameters.firstDifference(from: baseline.parameters) {
+            throw .parameterMismatch(parameter: difference.parameter, snapshot: difference.this, expected: difference.other)
+        }
+        baseline = restored
+        baselineDidChange()
+    }
+
+    /// The key of a process, computed once per process identity and reused for
+    /// each of its events. `user` is the user name, when known, for the
+    /// name-based user exclusions (id-based ones are checked per event).
+    public func processKey(executable: String?, comm: String, user: String?) -> ProcessKey {
+        let exclusions = configuration.exclusions
+        let excluded = exclusions.processNames.contains(comm)
+            || executable.map(exclusions.executables.contains) == true
+            || user.map(exclusions.userNames.contains) == true
+        let identity = configuration.keyMode == .executable ? executable ?? comm : comm
+        return ProcessKey(hash: KeyHash(identity, seed: configuration.sketch.seed), isExcluded: excluded)
+    }
+
+    /// True until the baseline spans the learning period: no alerts meanwhile.
+    public var isLearning: Bool { isLearningCached }
+
+    /// The counters of `detector` (zero when it is not enabled).
+    public func statistics(for detector: Detector) -> DetectorStatistics {
+        detectors.firstIndex(of: detector).map { statistics[$0] } ?? DetectorStatistics()
+    }
+
+    /// How full the sketches of `detector` are; O(depth · width) per scale,
+    /// for periodic metrics, not per event.
+    public func health(of detector: Detector) -> SketchHealth? {
+        guard let index = detectors.firstIndex(of: detector) else { return nil }
+        let rows = baseline.detectors[index].scales.map { $0.sketch.rowOccupancy(atLeast: 0.5) }
+        let worst = rows.max { $0.reduce(1, *) < $1.reduce(1, *) } ?? []
+        let looksSeen = worst.reduce(1, *)
+        return SketchHealth(
+            fillRatio: worst.reduce(0, +) / Double(max(worst.count, 1)),
+            neverSeenLooksSeenProbability: looksSeen,
+            isSaturated: looksSeen > configuration.saturationProbability
+        )
+    }
+
+    /// Completes every bucket that ended before `time` (call it before a
+    /// snapshot so idle time since the last event counts).
+    public mutating func advanceClock(to time: EventTimestamp) {
+        if baseline.advance(to: time.nanosecondsSinceEpoch) { baselineDidChange() }
+        if nextBoundary == .min { baselineDidChange() }
+    }
+
+    /// Scores one event: calls `body` once per enabled detector that applies
+    /// to it (none when the event is excluded). Events should come in time
+    /// order; a late event counts in the bucket in progress.
+    public mutating func score(_ event: ScoringEvent, _ body: (Verdict) -> Void) {
+        if isExcluded(event) {
+            excludedEvents += 1
+            return
+        }
+        let time = event.timestamp.nanosecondsSinceEpoch
+        if time >= nextBoundary { advanceClock(to: event.timestamp) }
+        for index in detectors.indices {
+            guard let key = detectors[index].key(for: event, seed: configuration.sketch.seed) else { continue }
+            statistics[index].eventsScored += 1
+            let score = scoreCaches[index].value(for: key) ?? firstScoreInBucket(of: key, detector: index, at: time)
+            let decision: Decision
+            if isLearningCached {
+                decision = .learning
+            } else if score < threshold {
+                decision = .belowThreshold
+            } else {
+                decision = alertDecision(for: key, score: score, detector: index, at: time)
+            }
+            body(Verdict(detector: detectors[index], key: key, score: Double(score), decision: decision))
+        }
+    }
+
+    @inline(__always)
+    private func isExcluded(_ event: ScoringEvent) -> Bool {
+        if event.process.isExcluded || event.pid == configuration.exclusions.sensorProcessID { return true }
+        if !excludedUserIDs.isEmpty, excludedUserIDs.contains(event.uid) { return true }
+        guard let destination = event.destinationAddress else { return false }
+        let ranges = destination.family == .ipv4 ? excludedIPv4Destinations : excludedIPv6Destinations
+        for range in ranges where range.contains(destination) { return true }
+        return false
+    }
+
+    /// The miss path, once per key per bucket: reads the sketches, marks the
+    /// key present at every scale, records its first sighting, caches the score.
+    private mutating func firstScoreInBucket(of key: KeyHash, detector index: Int, at time: Int64) -> Float {
+        let score = Float(evidence(for: key, detector: index).score)
+        for scale in baseline.detectors[index].scales.indices {
+            if !baseline.detectors[index].scales[scale].markPresent(key) {
+                statistics[index].overflowedKeys += 1
+            }
+        }
+        baseline.detectors[index].firstSeen.insert(key, value: time)
+        scoreCaches[index].insert(key, value: score)
+        return score
+    }
+
+    /// The per-scale evidence for `key` and the scale that gives the lowest score.
+    private func evidence(for key: KeyHash, detector index: Int)
+        -> (score: Double, probability: Double, count: Double, buckets: Double, scale: Int)
+    {
+        var lowest = (score: Double.infinity, probability: 0.0, count: 0.0, buckets: 0.0, scale: 0)
+        for (scale, counts) in baseline.detectors[index].scales.enumerated() {
+            let count = Double(counts.sketch.estimate(key))
+            let buckets = baseline.clocks[scale].total
+            let score = RarityFormula.score(count: count, buckets: buckets)
+            if score < lowest.score {
+                lowest = (score, RarityFormula.probability(count: count, buckets: buckets), count, buckets, scale)
+            }
+        }
+        return lowest
+    }
+
+    /// The alert path: suppression, then the alert's evidence.
+    private mutating func alertDecision(for key: KeyHash, score: Float, detector index: Int, at time: Int64) -> Decision {
+        if let suppression = gates[index].admit(key, at: time) {
+            switch suppression {
+            case .recentlyAlerted: statistics[index].suppressedRecentlyAlerted += 1
+            case .alertCap: statistics[index].suppressedByCap += 1
+            }
+            return .suppressed(suppression)
+        }
+        statistics[index].alerts += 1
+        let evidence = evidence(for: key, detector: index)
+        let firstSeen = baseline.detectors[index].firstSeen.value(for: key)
+        return .alert(Alert(
+            detector: detectors[index],
+            key: key,
+            score: Double(score),
+            probability: evidence.probability,
+            seenBuckets: evidence.count,
+            baselineBuckets: evidence.buckets,
+            firstSeen: firstSeen.map { EventTimestamp(nanosecondsSinceEpoch: $0) },
+            scale: baseline.parameters.scales[evidence.scale]
+        ))
+    }
+
+    /// After a bucket completes or a baseline is restored: scores are stale.
+    private mutating func baselineDidChange() {
+        for index in scoreCaches.indices { scoreCaches[index].removeAll() }
+        nextBoundary = baseline.nextBoundary
+        isLearningCached = baseline.completedBuckets < learningBuckets
+    }
+}

@@ -1,0 +1,113 @@
+/// Every tunable of the rarity scorer. The defaults mirror the Elastic rule
+/// "Unusual Linux Network Activity" (DESIGN.md, "Scoring").
+public struct ScoringConfiguration: Sendable, Hashable {
+    /// The fine time scale: a key counts at most once per bucket. Default 15 minutes.
+    public var bucketSpan: Duration = .seconds(15 * 60)
+    /// The coarse time scale, so that a nightly job is established per day. Default 1 day.
+    public var longBucketSpan: Duration = .seconds(24 * 3600)
+    /// No alerts until the baseline spans this much time. Default 24 hours.
+    public var learningPeriod: Duration = .seconds(24 * 3600)
+    /// Alert when a key's score (0–100) is at least this. Default 50.
+    public var threshold: Double = 50
+    /// Counts and bucket totals halve every `halfLife`. Default 14 days.
+    public var halfLife: Duration = .seconds(14 * 24 * 3600)
+    /// Sketch depth, width and hash seed.
+    public var sketch: SketchParameters = .default
+    /// What identifies a process for ``Detector/rareProcess``.
+    public var keyMode: ProcessKeyMode = .executable
+    /// The detectors that score events, in this order.
+    public var detectors: [Detector] = [.rareProcess, .rarePort]
+    /// What is never scored.
+    public var exclusions: Exclusions = Exclusions()
+    /// A key alerted is not alerted again within this interval. Default 45 minutes.
+    public var realertInterval: Duration = .seconds(45 * 60)
+    /// At most this many alerts per detector per ``alertCapWindow``. Default 100.
+    public var alertCap: Int = 100
+    /// The window of ``alertCap``, aligned to the epoch. Default 15 minutes.
+    public var alertCapWindow: Duration = .seconds(15 * 60)
+    /// Distinct keys per detector a bucket remembers exactly (and caches the
+    /// score of); more spill into a bitmap with plain update. Default 16 384
+    /// (256 KiB per detector and scale).
+    public var bucketKeyCapacity: Int = 16_384
+    /// Keys per detector whose first-seen time is kept. Default 65 536 (1.5 MiB).
+    public var firstSeenCapacity: Int = 65_536
+    /// The sketch is saturated when a never-seen key looks seen (estimate ≥ ½
+    /// in every row) with more than this probability. Default 5 %.
+    public var saturationProbability: Double = 0.05
+
+    /// The defaults.
+    public init() {}
+
+    /// The time scales, finest first: `[bucketSpan, longBucketSpan]` (one when equal).
+    public var scales: [Duration] {
+        bucketSpan == longBucketSpan ? [bucketSpan] : [bucketSpan, longBucketSpan]
+    }
+
+    /// Checks every value; the error names the first one that is wrong.
+    public func validate() throws(ConfigurationError) {
+        func positive(_ value: Duration, _ name: String) throws(ConfigurationError) {
+            guard value > .zero else { throw ConfigurationError(setting: name, reason: "must be positive, got \(value)") }
+        }
+        try positive(bucketSpan, "bucketSpan")
+        try positive(longBucketSpan, "longBucketSpan")
+        try positive(halfLife, "halfLife")
+        try positive(alertCapWindow, "alertCapWindow")
+        guard longBucketSpan >= bucketSpan else {
+            throw ConfigurationError(setting: "longBucketSpan", reason: "must be at least bucketSpan (\(bucketSpan)), got \(longBucketSpan)")
+        }
+        guard learningPeriod >= .zero else {
+            throw ConfigurationError(setting: "learningPeriod", reason: "must not be negative, got \(learningPeriod)")
+        }
+        guard (0...100).contains(threshold) else {
+            throw ConfigurationError(setting: "threshold", reason: "must be within 0...100, got \(threshold)")
+        }
+        guard (1...16).contains(sketch.depth) else {
+            throw ConfigurationError(setting: "sketch.depth", reason: "must be within 1...16, got \(sketch.depth)")
+        }
+        guard sketch.width >= 64, sketch.width <= 1 << 28, sketch.width & (sketch.width - 1) == 0 else {
+            throw ConfigurationError(setting: "sketch.width", reason: "must be a power of two within 64...2^28, got \(sketch.width)")
+        }
+        guard !detectors.isEmpty, Set(detectors).count == detectors.count else {
+            throw ConfigurationError(setting: "detectors", reason: "must be non-empty and without repeats, got \(detectors)")
+        }
+        guard realertInterval >= .zero else {
+            throw ConfigurationError(setting: "realertInterval", reason: "must not be negative, got \(realertInterval)")
+        }
+        guard alertCap >= 0 else { throw ConfigurationError(setting: "alertCap", reason: "must not be negative, got \(alertCap)") }
+        guard bucketKeyCapacity >= 1 else {
+            throw ConfigurationError(setting: "bucketKeyCapacity", reason: "must be at least 1, got \(bucketKeyCapacity)")
+        }
+        guard firstSeenCapacity >= 1 else {
+            throw ConfigurationError(setting: "firstSeenCapacity", reason: "must be at least 1, got \(firstSeenCapacity)")
+        }
+        guard (0...1).contains(saturationProbability) else {
+            throw ConfigurationError(setting: "saturationProbability", reason: "must be within 0...1, got \(saturationProbability)")
+        }
+    }
+}
+
+/// A configuration value that is out of range.
+public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The setting, as named in ``ScoringConfiguration``.
+    public var setting: String
+    /// What is wrong with it.
+    public var reason: String
+
+    public var description: String { "invalid scoring setting \(setting): \(reason)" }
+}
+
+/// What identifies a process for ``Detector/rareProcess`` (`--key`).
+public enum ProcessKeyMode: String, Sendable, Hashable, CaseIterable {
+    /// The executable path when known, else `comm`.
+    case executable
+    /// `comm` (the kernel's task name) only.
+    case name
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (saturating far outside any sensible setting).
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,130 @@
+import RarenetEvents
+
+/// A process identity as the scorer needs it: the hash of its key and whether
+/// user exclusions rule it out. Compute it once per process
+/// (``RarityScorer/processKey(executable:comm:user:)``) and keep it with the
+/// process; every event of the process reuses it.
+public struct ProcessKey: Sendable, Hashable {
+    /// The hash of the executable path or `comm`, per ``ProcessKeyMode``.
+    public let hash: KeyHash
+    /// True when the process name, executable or user name is excluded.
+    public let isExcluded: Bool
+
+    public init(hash: KeyHash, isExcluded: Bool) {
+        self.hash = hash
+        self.isExcluded = isExcluded
+    }
+}
+
+/// One connect or bind, reduced to what scoring reads: no strings, no
+/// allocation, hashes precomputed.
+public struct ScoringEvent: Sendable, Hashable {
+    /// Event time. Buckets are cut by event time, so replay is deterministic.
+    public var timestamp: EventTimestamp
+    public var action: NetworkAction
+    public var process: ProcessKey
+    /// Process id, to exclude the sensor's own process.
+    public var pid: UInt32
+    public var uid: UInt32
+    public var destinationAddress: IPAddress?
+    public var destinationPort: UInt16?
+
+    public init(
+        timestamp: EventTimestamp,
+        action: NetworkAction,
+        process: ProcessKey,
+        pid: UInt32,
+        uid: UInt32,
+        destinationAddress: IPAddress? = nil,
+        destinationPort: UInt16? = nil
+    ) {
+        self.timestamp = timestamp
+        self.action = action
+        self.process = process
+        self.pid = pid
+        self.uid = uid
+        self.destinationAddress = destinationAddress
+        self.destinationPort = destinationPort
+    }
+}
+
+/// A rarity detector: what it keys on. All detectors share the counting,
+/// scoring and alerting machinery; a new one is a case here and its key.
+public enum Detector: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Keys on the process identity (executable or `comm`), for connects and binds.
+    case rareProcess = "rare_process"
+    /// Keys on the destination port of connects.
+    case rarePort = "rare_port"
+
+    /// The key this detector scores `event` under, or `nil` when it does not
+    /// apply to the event.
+    @inline(__always)
+    func key(for event: ScoringEvent, seed: UInt64) -> KeyHash? {
+        switch self {
+        case .rareProcess:
+            return event.process.hash
+        case .rarePort:
+            guard event.action == .connect, let port = event.destinationPort else { return nil }
+            return KeyHash(port: port, seed: seed)
+        }
+    }
+
+    /// The detector's stable number in snapshots.
+    var snapshotCode: UInt8 {
+        switch self {
+        case .rareProcess: 1
+        case .rarePort: 2
+        }
+    }
+
+    public var description: String { rawValue }
+}
+
+/// What the scorer concluded about one event for one detector.
+public struct Verdict: Sendable, Hashable {
+    public let detector: Detector
+    public let key: KeyHash
+    /// 0 (common) to 100 (never seen): the lowest of the scales' scores.
+    public let score: Double
+    public let decision: Decision
+}
+
+/// What happens to a scored key.
+public enum Decision: Sendable, Hashable {
+    /// The score is below the threshold.
+    case belowThreshold
+    /// The baseline does not yet span the learning period: no alerts.
+    case learning
+    /// An alert to emit.
+    case alert(Alert)
+    /// Over the threshold but held back.
+    case suppressed(Suppression)
+}
+
+/// Why an alert was held back.
+public enum Suppression: Sendable, Hashable {
+    /// The key was alerted within the re-alert interval.
+    case recentlyAlerted
+    /// The detector reached its alert cap in the current window.
+    /// `startsWindow` is true for the first alert it held back in the window:
+    /// the moment to log that the cap engaged.
+    case alertCap(startsWindow: Bool)
+}
+
+/// The evidence of an alert (the `rarenet` object of an ECS alert line).
+public struct Alert: Sendable, Hashable {
+    public let detector: Detector
+    public let key: KeyHash
+    /// 0–100.
+    public let score: Double
+    /// `q = (c + ½) / (B + 1)` at the scale that gave the score.
+    public let probability: Double
+    /// `c`: the key's decayed count of buckets at that scale (a sketch estimate).
+    public let seenBuckets: Double
+    /// `B`: the decayed number of completed buckets at that scale.
+    public let baselineBuckets: Double
+    /// When the key was first seen, if the bounded first-seen table holds it.
+    public let firstSeen: EventTimestamp?
+    /// The bucket span of the scale that gave the score.
+    public let scale: Duration
+}
