@@ -112,10 +112,15 @@ struct ProcessStat: Hashable {
     var pid: UInt32
     /// Field 2, between the first "(" and the last ")": a task name may contain both.
     var comm: String
+    /// Field 3, the state: "Z" for a zombie (exited, not yet reaped), "X" for dead.
+    var state: UInt8
     /// Field 4.
     var parentPID: UInt32
     /// Field 22: start time in clock ticks since boot.
     var startTicks: UInt64
+
+    /// True when the process has exited and only its parent's wait keeps it in `/proc`.
+    var hasExited: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
 
     /// Parses a `stat` line; `nil` when it lacks a field this type needs.
     init?(parsing line: [UInt8]) {
@@ -126,13 +131,14 @@ struct ProcessStat: Hashable {
         else { return nil }
         // Fields 3 and later follow ") ", separated by single spaces.
         let fields = line[(close + 1)...].split(separator: UInt8(ascii: " "))
-        let parentIndex = 4 - 3, startIndex = 22 - 3
-        guard fields.count > startIndex,
+        let stateIndex = 3 - 3, parentIndex = 4 - 3, startIndex = 22 - 3
+        guard fields.count > startIndex, let state = fields[stateIndex].first,
               let parentPID = UInt32(String(decoding: fields[parentIndex], as: UTF8.self)),
               let startTicks = UInt64(String(decoding: fields[startIndex], as: UTF8.self))
         else { return nil }
         self.pid = pid
         self.comm = String(decoding: line[(open + 1)..<close], as: UTF8.self)
+        self.state = state
         self.parentPID = parentPID
         self.startTicks = startTicks
     }

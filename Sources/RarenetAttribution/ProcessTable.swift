@@ -228,7 +228,8 @@ public final class ProcessTable<Derived> {
 
     // MARK: Storage
 
-    /// Reads `/proc/<pid>` and holds the process; `nil` when it is gone, or
+    /// Reads `/proc/<pid>` and holds the process (as exited if it is a
+    /// zombie); `nil` when it is gone, or
     /// when it is not `expected` (the pid was reused) or is already held.
     private func loadFromProcFS(pid: UInt32, expecting expected: ProcessIdentity?) -> Record? {
         guard let directory = ProcessDirectory(pid: pid), let stat = directory.stat() else { return nil }
@@ -245,7 +246,12 @@ public final class ProcessTable<Derived> {
         }
         record.workingDirectory = directory.workingDirectory()
         statistics.loadedFromProcFS += 1
-        return insert(record)
+        insert(record)
+        if stat.hasExited {
+            // A zombie: its executable and arguments are gone already.
+            retire(record, until: now &+ configuration.exitGracePeriodNanoseconds)
+        }
+        return record
     }
 
     /// Holds `record`, evicting one record first when the table is full.
