@@ -31,7 +31,7 @@ public struct ExecutablePath: Hashable, Sendable, CustomStringConvertible {
     /// kernel's exec record reports it (a memfd is always unlinked).
     /// A memfd's path may come with or without its leading slash.
     public init(path: String, isDeleted: Bool) {
-        if path.hasPrefix("memfd:") {
+        if isDeleted && path.hasPrefix("memfd:") {
             self.path = "/" + path
         } else {
             self.path = path

@@ -40,7 +40,8 @@ public final class ProcessRecord<Derived> {
     public internal(set) var workingDirectory: String?
     /// The name of ``uid``; resolved by ``ProcessTable/loadDetails(of:)``.
     public internal(set) var userName: String?
-    /// True once the kernel reported the process's exit.
+    /// True once the process is known to have exited: the kernel reported its
+    /// exit, or `/proc` showed it a zombie or no longer had it.
     public internal(set) var hasExited: Bool
 
     /// The sensor's data derived from this record, computed once per process.
