@@ -164,7 +164,8 @@ struct ProcFSAttributionTests {
     func detailsOfExecFedProcess() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let long = String(repeating: "x", count: 300)
+        // A valid duration for sleep (zero), long enough to pass the exec record's 256 bytes.
+        let long = "0." + String(repeating: "0", count: 300)
         let sleepPath = realPath("/bin/sleep")
         let child = try ChildProcess("/usr/bin/env", ["env", "--chdir=" + directory, "sleep", "30", long])
         try #require(child.waitForExec(of: sleepPath))
