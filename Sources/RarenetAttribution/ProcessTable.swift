@@ -1,0 +1,332 @@
+/// The bounded table of processes the sensor attributes events to:
+/// ``ProcessIdentity`` (pid + start time) → ``ProcessRecord``.
+///
+/// ## Feeding
+/// - ``scanProcFS()`` once at start-up, after the kernel hooks are attached,
+///   adds every process that started before the sensor.
+/// - ``apply(_:)-(ProcessExec)`` for every exec record adds the process or
+///   replaces its executable and arguments. The kernel's view wins: a process
+///   that exits before anyone reads `/proc` keeps the executable of its exec.
+/// - ``apply(_:)-(ProcessExit)`` for every exit record marks the process
+///   exited. Its record stays for ``Configuration/exitGracePeriodNanoseconds``
+///   of event time (or until evicted) so that events still in flight are
+///   attributed.
+/// - ``lookup(_:)`` for every event. A known process costs one dictionary
+///   probe and no I/O. On a miss (a process that never exec'd since the sensor
+///   started, e.g. a fork) the table reads `/proc/<pid>` once, checking the
+///   start time so that a reused pid is never mistaken for its former holder;
+///   a process that is gone yields a record of ``ProcessRecord/Source/unknown``,
+///   remembered like an exited one, never an error.
+/// - ``loadDetails(of:)`` before an alert adds what only enrichment needs
+///   (working directory, full arguments, user name), once per process.
+///
+/// ## Bounds and eviction
+/// The table never holds more than ``capacity`` records; its storage is
+/// allocated up front and does not grow. When a new process needs room:
+/// 1. exited processes go first, oldest exit first;
+/// 2. otherwise a live process that no lookup touched recently is evicted, by
+///    the CLOCK algorithm (an approximation of least recently used that costs
+///    one store per lookup): a hand sweeps the records, sparing and clearing
+///    each record touched since its last pass, and evicts the first untouched.
+/// Evictions are counted in ``statistics``.
+///
+/// ## Threads
+/// Not thread-safe and not `Sendable`: one thread (the scoring thread) owns
+/// the table and its records. There are no locks.
+public final class ProcessTable<Derived> {
+    /// How the table is bounded and how long it remembers exited processes.
+    public struct Configuration: Sendable, Hashable {
+        /// How many processes the table holds at most.
+        public var capacity: Int
+        /// How long an exited process stays attributable, in event time
+        /// (nanoseconds between its exit record and a later exec/exit record).
+        public var exitGracePeriodNanoseconds: UInt64
+        /// How many bytes of `/proc/<pid>/cmdline` are kept.
+        public var argumentByteLimit: Int
+        /// How many uid → user name entries are cached.
+        public var userNameCacheCapacity: Int
+
+        /// - Parameters:
+        ///   - capacity: processes held at most (at least 1).
+        ///   - exitGracePeriodNanoseconds: how long exited processes stay; 10 s by default.
+        ///   - argumentByteLimit: bytes of arguments read from `/proc`.
+        ///   - userNameCacheCapacity: uids whose names are cached.
+        public init(
+            capacity: Int = 65_536,
+            exitGracePeriodNanoseconds: UInt64 = 10_000_000_000,
+            argumentByteLimit: Int = 4096,
+            userNameCacheCapacity: Int = 4096
+        ) {
+            self.capacity = max(1, capacity)
+            self.exitGracePeriodNanoseconds = exitGracePeriodNanoseconds
+            self.argumentByteLimit = max(0, argumentByteLimit)
+            self.userNameCacheCapacity = userNameCacheCapacity
+        }
+    }
+
+    /// What the table has done since it was created; monotonic counters.
+    public struct Statistics: Sendable, Hashable {
+        /// Exited processes evicted to make room.
+        public var evictedExited: UInt64 = 0
+        /// Live processes evicted to make room.
+        public var evictedLive: UInt64 = 0
+        /// Exited processes dropped when their grace period ended.
+        public var expired: UInt64 = 0
+        /// Processes read from `/proc` (initial scan and lookup misses).
+        public var loadedFromProcFS: UInt64 = 0
+        /// Lookups of a process that was neither in the table nor in `/proc`.
+        public var unknown: UInt64 = 0
+
+        /// Every eviction to make room.
+        public var evictions: UInt64 { evictedExited + evictedLive }
+    }
+
+    /// The record type of this table.
+    public typealias Record = ProcessRecord<Derived>
+
+    /// How the table is bounded.
+    public let configuration: Configuration
+    /// What the table has done.
+    public private(set) var statistics = Statistics()
+
+    @usableFromInline var records: [ProcessIdentity: Record]
+    /// Every record at its `slot`; `nil` marks a free slot. The CLOCK hand sweeps it.
+    private var slots: ContiguousArray<Record?>
+    private var freeSlots: [Int] = []
+    private var hand = 0
+    /// Exited (and unknown) records, oldest exit first: evicted before live ones.
+    private var exited: RingQueue<Record>
+    /// The latest event time seen in an exec or exit record.
+    private var now: UInt64 = 0
+    private var userNames: UserNameCache
+
+    /// An empty table; every allocation it will need is made here.
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        records = Dictionary(minimumCapacity: configuration.capacity)
+        slots = []
+        slots.reserveCapacity(configuration.capacity)
+        exited = RingQueue(capacity: configuration.capacity)
+        userNames = UserNameCache(capacity: configuration.userNameCacheCapacity)
+    }
+
+    /// How many processes the table holds at most.
+    public var capacity: Int { configuration.capacity }
+
+    /// How many processes the table holds.
+    public var count: Int { records.count }
+
+    // MARK: Lookup
+
+    /// The record of `identity`, for an event of that process.
+    ///
+    /// One dictionary probe for a process the table holds; otherwise a single
+    /// read of `/proc/<pid>`, after which the process is held. Never fails: a
+    /// process that cannot be found has ``ProcessRecord/Source/unknown`` as
+    /// its source and no executable.
+    @inlinable
+    public func lookup(_ identity: ProcessIdentity) -> Record {
+        if let record = records[identity] {
+            record.recentlyUsed = true
+            return record
+        }
+        return loadMissing(identity)
+    }
+
+    /// The record of `identity` if the table holds it; no I/O, and the lookup
+    /// does not count as use for eviction.
+    public func residentRecord(for identity: ProcessIdentity) -> Record? {
+        records[identity]
+    }
+
+    @usableFromInline
+    func loadMissing(_ identity: ProcessIdentity) -> Record {
+        if let record = loadFromProcFS(pid: identity.pid, expecting: identity) {
+            return record
+        }
+        statistics.unknown += 1
+        let record = Record(identity: identity, source: .unknown)
+        insert(record)
+        retire(record, until: now &+ configuration.exitGracePeriodNanoseconds)
+        return record
+    }
+
+    // MARK: Feeding
+
+    /// Adds every process in `/proc` that the table does not hold yet; returns
+    /// how many it added. Call once after the kernel hooks are attached, so
+    /// that a process is either in the scan or in an exec record.
+    @discardableResult
+    public func scanProcFS() -> Int {
+        var added = 0
+        for pid in ProcessDirectory.allPIDs() where loadFromProcFS(pid: pid, expecting: nil) != nil {
+            added += 1
+        }
+        return added
+    }
+
+    /// Records that a process started running a new executable.
+    ///
+    /// The exec's executable, arguments, parent, uid and task name replace
+    /// what the table knew; ``ProcessRecord/derived`` is cleared, since it was
+    /// derived from the previous image. A path the kernel had to truncate is
+    /// replaced by `/proc`'s full one while the process still runs.
+    public func apply(_ exec: ProcessExec) {
+        advanceClock(to: exec.timestampNanoseconds)
+        let record = records[exec.identity] ?? insert(Record(identity: exec.identity, source: .exec))
+        record.source = .exec
+        record.parentPID = exec.parentPID
+        record.uid = exec.uid
+        record.comm = exec.comm
+        record.executable = exec.executable
+        if exec.executableTruncated, let directory = ProcessDirectory(pid: exec.identity.pid),
+           directory.stat()?.startTicks == exec.identity.startTicks,
+           let executable = directory.executable() {
+            record.executable = executable
+        }
+        record.arguments = ArgumentVector.decode(exec.argumentBytes)
+        record.argumentsTruncated = exec.argumentsTruncated
+        record.derived = nil
+        record.detailsLoaded = false
+        record.recentlyUsed = true
+    }
+
+    /// Records that a process exited. It stays attributable for the grace
+    /// period; exited processes are the first to be evicted.
+    public func apply(_ exit: ProcessExit) {
+        advanceClock(to: exit.timestampNanoseconds)
+        if let record = records[exit.identity], !record.hasExited {
+            retire(record, until: exit.timestampNanoseconds &+ configuration.exitGracePeriodNanoseconds)
+        }
+        expireExited()
+    }
+
+    // MARK: Enrichment
+
+    /// Completes `record` with what only an alert needs: the working
+    /// directory, the full arguments when the exec record truncated them, and
+    /// the user name. Reads `/proc` at most once per process (and again after
+    /// an exec); for a process that is gone, what cannot be read stays `nil`.
+    public func loadDetails(of record: Record) {
+        guard !record.detailsLoaded else { return }
+        record.detailsLoaded = true
+        if let uid = record.uid {
+            record.userName = userNames.name(of: uid)
+        }
+        guard !record.hasExited, record.workingDirectory == nil || record.argumentsTruncated,
+              let directory = ProcessDirectory(pid: record.identity.pid),
+              directory.stat()?.startTicks == record.identity.startTicks
+        else { return }
+        if record.workingDirectory == nil {
+            record.workingDirectory = directory.workingDirectory()
+        }
+        if record.argumentsTruncated, let (arguments, truncated) = directory.arguments(limit: configuration.argumentByteLimit) {
+            record.arguments = arguments
+            record.argumentsTruncated = truncated
+        }
+    }
+
+    // MARK: Storage
+
+    /// Reads `/proc/<pid>` and holds the process (as exited if it is a
+    /// zombie); `nil` when it is gone, or
+    /// when it is not `expected` (the pid was reused) or is already held.
+    private func loadFromProcFS(pid: UInt32, expecting expected: ProcessIdentity?) -> Record? {
+        guard let directory = ProcessDirectory(pid: pid), let stat = directory.stat() else { return nil }
+        let identity = ProcessIdentity(pid: pid, startTicks: stat.startTicks)
+        guard expected == nil || expected == identity, records[identity] == nil else { return nil }
+        let record = Record(identity: identity, source: .procfs)
+        record.parentPID = stat.parentPID
+        record.comm = stat.comm
+        record.uid = directory.realUID()
+        record.executable = directory.executable()
+        if let (arguments, truncated) = directory.arguments(limit: configuration.argumentByteLimit) {
+            record.arguments = arguments
+            record.argumentsTruncated = truncated
+        }
+        record.workingDirectory = directory.workingDirectory()
+        statistics.loadedFromProcFS += 1
+        insert(record)
+        if stat.hasExited {
+            // A zombie: its executable and arguments are gone already.
+            retire(record, until: now &+ configuration.exitGracePeriodNanoseconds)
+        }
+        return record
+    }
+
+    /// Holds `record`, evicting one record first when the table is full.
+    @discardableResult
+    private func insert(_ record: Record) -> Record {
+        if records.count >= configuration.capacity {
+            evictOne()
+        }
+        if let slot = freeSlots.popLast() {
+            slots[slot] = record
+            record.slot = slot
+        } else {
+            record.slot = slots.count
+            slots.append(record)
+        }
+        records[record.identity] = record
+        return record
+    }
+
+    /// Drops `record` from the table.
+    private func remove(_ record: Record) {
+        guard let slot = record.slot else { return }
+        records[record.identity] = nil
+        slots[slot] = nil
+        freeSlots.append(slot)
+        record.slot = nil
+    }
+
+    /// Marks `record` exited, to be dropped at `expiry` or evicted first.
+    private func retire(_ record: Record, until expiry: UInt64) {
+        record.hasExited = true
+        record.expiresAtNanoseconds = expiry
+        exited.append(record)
+    }
+
+    /// Evicts the oldest exited record, or else the first record the CLOCK
+    /// hand finds untouched since its last pass.
+    private func evictOne() {
+        while let record = exited.popFirst() {
+            if record.isResident {
+                remove(record)
+                statistics.evictedExited += 1
+                return
+            }
+        }
+        // No exited record: every slot holds a live one, so the sweep ends
+        // within two passes.
+        while true {
+            hand = hand + 1 < slots.count ? hand + 1 : 0
+            guard let record = slots[hand] else { continue }
+            if record.recentlyUsed {
+                record.recentlyUsed = false
+            } else {
+                remove(record)
+                statistics.evictedLive += 1
+                return
+            }
+        }
+    }
+
+    /// Moves event time forward (never back: records from different CPUs
+    /// arrive slightly out of order) and drops exited records whose grace
+    /// period has ended.
+    private func advanceClock(to timestamp: UInt64) {
+        now = max(now, timestamp)
+        expireExited()
+    }
+
+    private func expireExited() {
+        while let oldest = exited.first, oldest.expiresAtNanoseconds <= now {
+            _ = exited.popFirst()
+            if oldest.isResident {
+                remove(oldest)
+                statistics.expired += 1
+            }
+        }
+    }
+}
