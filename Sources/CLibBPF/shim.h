@@ -3,4 +3,7 @@
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+/* Not in Swift's Glibc module: the ring buffer consumer's wake-ups. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #endif
