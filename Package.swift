@@ -37,6 +37,9 @@ let package = Package(
             cSettings: [.headerSearchPath("../../.build/bpf")]
         ),
 
+        // prctl(2) and capset(2), which Swift cannot call directly.
+        .target(name: "CRarenetSystem"),
+
         // The event model shared by capture, scoring, record and replay.
         .target(name: "RarenetEvents"),
 
@@ -89,7 +92,7 @@ let package = Package(
             name: "RarenetSensor",
             dependencies: [
                 "RarenetCapture", "RarenetAttribution", "RarenetScoring", "RarenetBaseline",
-                "RarenetAlerts", "RarenetMetrics", "RarenetConfig",
+                "RarenetAlerts", "RarenetMetrics", "RarenetConfig", "CRarenetSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
