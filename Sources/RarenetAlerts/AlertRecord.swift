@@ -1,0 +1,170 @@
+import RarenetEvents
+
+/// One rarity alert as plain values, ready to be written as an ECS line by
+/// ``ECSAlertEncoder``.
+///
+/// Everything the sensor does not know is `nil` and is left out of the line:
+/// nothing is invented. The fields are those of DESIGN.md "Alert format",
+/// the ones the rule's triage guide asks an analyst to look at.
+public struct AlertRecord: Sendable, Hashable {
+    /// When the connect or bind happened (`@timestamp`).
+    public var timestamp: EventTimestamp
+    /// What the process did (`event.action`: `connection_attempted` or `bind`).
+    public var action: NetworkAction
+    public var process: AlertProcess
+    public var user: AlertUser
+    /// `source.*`: for a bind, the bound address and port.
+    public var source: AlertEndpoint?
+    /// `destination.*`: where a connect went.
+    public var destination: AlertEndpoint?
+    /// `network.transport`.
+    public var transport: TransportProtocol?
+    /// `network.type`: `ipv4` or `ipv6`.
+    public var networkType: AddressFamily?
+    /// `host.name`.
+    public var hostName: String?
+    /// Why the event is rare: the `rarenet` object.
+    public var rarity: RarityAssessment
+
+    public init(
+        timestamp: EventTimestamp,
+        action: NetworkAction,
+        process: AlertProcess,
+        user: AlertUser = AlertUser(),
+        source: AlertEndpoint? = nil,
+        destination: AlertEndpoint? = nil,
+        transport: TransportProtocol? = nil,
+        networkType: AddressFamily? = nil,
+        hostName: String? = nil,
+        rarity: RarityAssessment
+    ) {
+        self.timestamp = timestamp
+        self.action = action
+        self.process = process
+        self.user = user
+        self.source = source
+        self.destination = destination
+        self.transport = transport
+        self.networkType = networkType
+        self.hostName = hostName
+        self.rarity = rarity
+    }
+
+    /// The alert for a recorded or captured event: the event's fields as far
+    /// as they are known (`network.type` from `family`, else from an address),
+    /// with the process details the event does not carry added by the caller.
+    public init(event: NetworkEvent, rarity: RarityAssessment, arguments: [String]? = nil, workingDirectory: String? = nil) {
+        let endpoint = { (address: IPAddress?, port: UInt16?) -> AlertEndpoint? in
+            address == nil && port == nil ? nil : AlertEndpoint(ip: address, port: port)
+        }
+        self.init(
+            timestamp: event.timestamp,
+            action: event.action,
+            process: AlertProcess(
+                pid: event.pid, name: event.comm, executable: event.executable,
+                arguments: arguments, workingDirectory: workingDirectory, parentPID: event.ppid
+            ),
+            user: AlertUser(id: event.uid, name: event.user),
+            source: endpoint(event.sourceAddress, event.sourcePort),
+            destination: endpoint(event.destinationAddress, event.destinationPort),
+            transport: event.transport,
+            networkType: event.family ?? event.destinationAddress?.family ?? event.sourceAddress?.family,
+            hostName: event.host,
+            rarity: rarity
+        )
+    }
+}
+
+/// The `process.*` fields of an alert.
+public struct AlertProcess: Sendable, Hashable {
+    /// `process.pid`.
+    public var pid: UInt32?
+    /// `process.name`: the kernel's task name (`comm`).
+    public var name: String?
+    /// `process.executable`: the absolute path of the executable.
+    public var executable: String?
+    /// `process.args`: the command line, program first.
+    public var arguments: [String]?
+    /// `process.working_directory`.
+    public var workingDirectory: String?
+    /// `process.parent.pid`.
+    public var parentPID: UInt32?
+
+    public init(
+        pid: UInt32? = nil,
+        name: String? = nil,
+        executable: String? = nil,
+        arguments: [String]? = nil,
+        workingDirectory: String? = nil,
+        parentPID: UInt32? = nil
+    ) {
+        self.pid = pid
+        self.name = name
+        self.executable = executable
+        self.arguments = arguments
+        self.workingDirectory = workingDirectory
+        self.parentPID = parentPID
+    }
+}
+
+/// The `user.*` fields of an alert.
+public struct AlertUser: Sendable, Hashable {
+    /// `user.id`, written as a string as ECS defines it.
+    public var id: UInt32?
+    /// `user.name`.
+    public var name: String?
+
+    public init(id: UInt32? = nil, name: String? = nil) {
+        self.id = id
+        self.name = name
+    }
+}
+
+/// The `source.*` or `destination.*` fields of an alert.
+public struct AlertEndpoint: Sendable, Hashable {
+    /// `*.ip`.
+    public var ip: IPAddress?
+    /// `*.port`.
+    public var port: UInt16?
+
+    public init(ip: IPAddress? = nil, port: UInt16? = nil) {
+        self.ip = ip
+        self.port = port
+    }
+}
+
+/// Why an event is rare: the `rarenet` object of an alert.
+public struct RarityAssessment: Sendable, Hashable {
+    /// `rarenet.detector`: `rare_process`, `rare_port`, ….
+    public var detector: String
+    /// `rarenet.score`: 0–100, written with two decimals at most.
+    public var score: Double
+    /// `rarenet.probability`: the estimated probability `q` of the key in a bucket.
+    public var probability: Double
+    /// `rarenet.seen_buckets`: the key's decayed count of buckets it was seen in.
+    public var seenBuckets: Double
+    /// `rarenet.baseline_buckets`: the decayed number of completed buckets of history.
+    public var baselineBuckets: Double
+    /// `rarenet.first_seen`: when the key was first seen, if the detector knows.
+    public var firstSeen: EventTimestamp?
+    /// `rarenet.scale`: the time scale that decided the score (`15m`, `1d`).
+    public var scale: String
+
+    public init(
+        detector: String,
+        score: Double,
+        probability: Double,
+        seenBuckets: Double,
+        baselineBuckets: Double,
+        firstSeen: EventTimestamp? = nil,
+        scale: String
+    ) {
+        self.detector = detector
+        self.score = score
+        self.probability = probability
+        self.seenBuckets = seenBuckets
+        self.baselineBuckets = baselineBuckets
+        self.firstSeen = firstSeen
+        self.scale = scale
+    }
+}
