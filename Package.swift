@@ -71,6 +71,7 @@ let package = Package(
         .target(
             name: "RarenetMetrics",
             dependencies: [
+                "RarenetEvents",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -84,7 +85,7 @@ let package = Package(
         // The configuration file and its validation.
         .target(
             name: "RarenetConfig",
-            dependencies: ["RarenetScoring", .product(name: "Yams", package: "Yams")]
+            dependencies: ["RarenetEvents", "RarenetMetrics", .product(name: "Yams", package: "Yams")]
         ),
 
         // The long-running sensor: capture -> attribution -> scoring -> outputs.
@@ -117,7 +118,15 @@ let package = Package(
         .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetTestSupport", "RarenetAttribution"]),
         .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetScoring"]),
         .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetTestSupport", "RarenetBaseline", "RarenetScoring"]),
-        .testTarget(name: "RarenetOutputTests", dependencies: ["RarenetTestSupport", "RarenetAlerts", "RarenetMetrics", "RarenetConfig"]),
+        .testTarget(
+            name: "RarenetOutputTests",
+            dependencies: [
+                "RarenetTestSupport", "RarenetAlerts", "RarenetMetrics", "RarenetConfig",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "RarenetSensorTests", dependencies: ["RarenetTestSupport", "RarenetSensor"]),
     ],
     swiftLanguageModes: [.v6]

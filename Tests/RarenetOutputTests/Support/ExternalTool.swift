@@ -1,0 +1,48 @@
+import Foundation
+import RarenetTestSupport
+import Testing
+
+/// Tools from Debian's `prometheus` package that the output tests run for real.
+///
+/// A test that needs one is skipped when it is missing, unless
+/// `RARENET_REQUIRE_PRIVILEGED=1` (CI) is set: then it runs and fails.
+enum ExternalTool: String {
+    case promtool
+    case prometheus
+
+    /// Where Debian installs it.
+    var path: String { "/usr/bin/\(rawValue)" }
+
+    var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// Whether a test that needs the tool runs.
+    var testsShouldRun: Bool { isInstalled || Privileges.areRequired }
+
+    /// Throws when the tool is missing; call first in every test that needs it.
+    func require() throws {
+        guard isInstalled else {
+            throw LoopbackHTTP.Failure(description: "\(path) is missing and \(Privileges.requireVariable)=1 forbids skipping")
+        }
+    }
+
+    /// Runs the tool to completion with `input` on stdin; returns its exit status and output (stdout + stderr).
+    func run(_ arguments: [String], input: [UInt8] = []) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let stdin = Pipe()
+        let output = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let writer = Thread {
+            stdin.fileHandleForWriting.write(Data(input))
+            try? stdin.fileHandleForWriting.close()
+        }
+        writer.start()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+}
