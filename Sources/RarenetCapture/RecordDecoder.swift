@@ -121,8 +121,10 @@ public struct RecordDecoder: Sendable {
             String(decoding: bytes.prefix(pathLength).prefix { $0 != 0 }, as: UTF8.self)
         }
         let arguments = withUnsafeBytes(of: record.args) { bytes in
-            var fields = bytes.prefix(argumentsLength).split(separator: 0, omittingEmptySubsequences: false)
-            if bytes.prefix(argumentsLength).last == 0 { fields.removeLast() }
+            let used = bytes.prefix(argumentsLength)
+            guard !used.isEmpty else { return [String]() }
+            var fields = used.split(separator: 0, omittingEmptySubsequences: false)
+            if used.last == 0 { fields.removeLast() }
             return fields.map { String(decoding: $0, as: UTF8.self) }
         }
         return CapturedExecRecord(

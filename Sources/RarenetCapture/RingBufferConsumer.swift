@@ -135,7 +135,7 @@ public struct RingBufferBatch: Sendable, Hashable {
     public var end: End
 
     @inlinable
-    init(records: Int, discardedRecords: Int, bytes: Int, end: End) {
+    public init(records: Int, discardedRecords: Int, bytes: Int, end: End) {
         self.records = records
         self.discardedRecords = discardedRecords
         self.bytes = bytes
