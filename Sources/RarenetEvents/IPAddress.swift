@@ -30,6 +30,15 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         low = 0
     }
 
+    /// An address from its two network-order halves, read big-endian (IPv4: `low` is 0,
+    /// the address in the top 32 bits of `high`).
+    @inlinable
+    public init(family: AddressFamily, high: UInt64, low: UInt64) {
+        self.family = family
+        self.high = high
+        self.low = low
+    }
+
     /// An address from the 16-byte network-order layout of the ring-buffer records.
     public init<Bytes: Collection>(family: AddressFamily, networkOrderBytes bytes: Bytes) where Bytes.Element == UInt8 {
         precondition(bytes.count >= (family == .ipv4 ? 4 : 16), "address needs \(family == .ipv4 ? 4 : 16) bytes")
