@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "RarenetScoring", dependencies: ["RarenetEvents"]),
 
         // Baseline snapshots on disk: versioned, checksummed, atomic; merge.
-        .target(name: "RarenetBaseline", dependencies: ["RarenetScoring"]),
+        .target(name: "RarenetBaseline", dependencies: ["RarenetScoring", "RarenetEvents"]),
 
         // ECS-shaped alert lines and the sinks that write them.
         .target(

@@ -32,47 +32,37 @@ public enum ECSAlertEncoder {
     /// Appends one alert line, newline included.
     public static func encode(_ alert: AlertRecord, into writer: inout JSONLineWriter) {
         writer.beginObject()
-        writer.appendKey("@timestamp")
-        writer.appendTimestamp(alert.timestamp)
+        writer.appendMember("@timestamp", alert.timestamp)
         writeEvent(category: "network", type: "start", action: alert.action == .connect ? "connection_attempted" : "bind", into: &writer)
         writeRule(name: ruleName, id: ruleID, riskScore: 21, severity: "low", into: &writer)
         writeProcess(alert.process, into: &writer)
-        writeUser(alert.user, into: &writer)
+        if alert.user != AlertUser() {
+            writer.appendKey("user")
+            writer.beginObject()
+            writer.appendMember("id", alert.user.id.map { String($0) })
+            writer.appendMember("name", alert.user.name)
+            writer.endObject()
+        }
         writeEndpoint("source", alert.source, into: &writer)
         writeEndpoint("destination", alert.destination, into: &writer)
         if alert.transport != nil || alert.networkType != nil {
             writer.appendKey("network")
             writer.beginObject()
-            if let transport = alert.transport {
-                writer.appendKey("transport")
-                writer.appendString(transport.rawValue)
-            }
-            if let family = alert.networkType {
-                writer.appendKey("type")
-                writer.appendString(family == .ipv4 ? "ipv4" : "ipv6")
-            }
+            writer.appendMember("transport", alert.transport?.rawValue)
+            writer.appendMember("type", alert.networkType.map { $0 == .ipv4 ? "ipv4" : "ipv6" })
             writer.endObject()
         }
         writeHost(alert.hostName, into: &writer)
         let rarity = alert.rarity
         writer.appendKey("rarenet")
         writer.beginObject()
-        writer.appendKey("detector")
-        writer.appendString(rarity.detector)
-        writer.appendKey("score")
-        writer.appendNumber(twoDecimals(rarity.score))
-        writer.appendKey("probability")
-        writer.appendNumber(rarity.probability)
-        writer.appendKey("seen_buckets")
-        writer.appendNumber(twoDecimals(rarity.seenBuckets))
-        writer.appendKey("baseline_buckets")
-        writer.appendNumber(twoDecimals(rarity.baselineBuckets))
-        if let firstSeen = rarity.firstSeen {
-            writer.appendKey("first_seen")
-            writer.appendTimestamp(firstSeen)
-        }
-        writer.appendKey("scale")
-        writer.appendString(rarity.scale)
+        writer.appendMember("detector", rarity.detector)
+        writer.appendMember("score", twoDecimals(rarity.score))
+        writer.appendMember("probability", rarity.probability)
+        writer.appendMember("seen_buckets", twoDecimals(rarity.seenBuckets))
+        writer.appendMember("baseline_buckets", twoDecimals(rarity.baselineBuckets))
+        writer.appendMember("first_seen", rarity.firstSeen)
+        writer.appendMember("scale", rarity.scale)
         writer.endObject()
         writer.endObject()
         writer.endLine()
@@ -82,35 +72,27 @@ public enum ECSAlertEncoder {
     /// documented on ``SensorNotice``).
     public static func encode(_ notice: SensorNotice, into writer: inout JSONLineWriter) {
         writer.beginObject()
-        writer.appendKey("@timestamp")
-        writer.appendTimestamp(notice.timestamp)
+        writer.appendMember("@timestamp", notice.timestamp)
         let subject = notice.detector.map { " of detector \($0)" } ?? ""
         switch notice.kind {
         case .baselineSaturated(let fillRatio):
-            writeEvent(category: "intrusion_detection", type: "info", action: "baseline_saturated", into: &writer)
-            writeRule(name: "rarenet: baseline saturated", id: "rarenet-baseline-saturated", riskScore: 47, severity: "medium", into: &writer)
-            writeHost(notice.hostName, into: &writer)
-            writer.appendKey("message")
             let percent = Int((fillRatio * 100).rounded())
-            writer.appendString(
-                "the baseline sketch\(subject) is \(percent)% full: never-seen processes may look seen and go unreported; enlarge the sketch"
+            writeNoticeHeader(
+                action: "baseline_saturated", ruleName: "rarenet: baseline saturated", ruleID: "rarenet-baseline-saturated",
+                message: "the baseline sketch\(subject) is \(percent)% full: never-seen processes may look seen "
+                    + "and go unreported; enlarge the sketch",
+                notice: notice, into: &writer
             )
-            writeNoticeObject("baseline_saturated", detector: notice.detector, into: &writer)
-            writer.appendKey("fill_ratio")
-            writer.appendNumber(fillRatio)
+            writer.appendMember("fill_ratio", fillRatio)
         case .alertCapSuppressing(let cap, let windowSeconds):
-            writeEvent(category: "intrusion_detection", type: "info", action: "alert_cap_suppressing", into: &writer)
-            writeRule(name: "rarenet: alert cap suppressing", id: "rarenet-alert-cap-suppressing", riskScore: 47, severity: "medium", into: &writer)
-            writeHost(notice.hostName, into: &writer)
-            writer.appendKey("message")
-            writer.appendString(
-                "the cap of \(cap) alerts per \(windowSeconds) s\(subject) is reached: further alerts in this window are suppressed and only counted"
+            writeNoticeHeader(
+                action: "alert_cap_suppressing", ruleName: "rarenet: alert cap suppressing", ruleID: "rarenet-alert-cap-suppressing",
+                message: "the cap of \(cap) alerts per \(windowSeconds) s\(subject) is reached: "
+                    + "further alerts in this window are suppressed and only counted",
+                notice: notice, into: &writer
             )
-            writeNoticeObject("alert_cap_suppressing", detector: notice.detector, into: &writer)
-            writer.appendKey("cap")
-            writer.appendNumber(cap)
-            writer.appendKey("window_seconds")
-            writer.appendNumber(windowSeconds)
+            writer.appendMember("cap", cap)
+            writer.appendMember("window_seconds", windowSeconds)
         }
         writer.endObject()
         writer.endObject()
@@ -119,16 +101,12 @@ public enum ECSAlertEncoder {
 
     /// The line for `alert`, newline included.
     public static func line(for alert: AlertRecord) -> String {
-        var writer = JSONLineWriter()
-        encode(alert, into: &writer)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        JSONLineWriter.text { encode(alert, into: &$0) }
     }
 
     /// The line for `notice`, newline included.
     public static func line(for notice: SensorNotice) -> String {
-        var writer = JSONLineWriter()
-        encode(notice, into: &writer)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        JSONLineWriter.text { encode(notice, into: &$0) }
     }
 
     // MARK: Pieces
@@ -158,12 +136,9 @@ public enum ECSAlertEncoder {
     private static func writeRule(name: String, id: String, riskScore: Int, severity: StaticString, into writer: inout JSONLineWriter) {
         writer.appendKey("rule")
         writer.beginObject()
-        writer.appendKey("name")
-        writer.appendString(name)
-        writer.appendKey("id")
-        writer.appendString(id)
-        writer.appendKey("risk_score")
-        writer.appendNumber(riskScore)
+        writer.appendMember("name", name)
+        writer.appendMember("id", id)
+        writer.appendMember("risk_score", riskScore)
         writer.appendKey("severity")
         writer.appendString(severity)
         writer.endObject()
@@ -173,49 +148,21 @@ public enum ECSAlertEncoder {
         guard process != AlertProcess() else { return }
         writer.appendKey("process")
         writer.beginObject()
-        if let pid = process.pid {
-            writer.appendKey("pid")
-            writer.appendNumber(pid)
-        }
-        if let name = process.name {
-            writer.appendKey("name")
-            writer.appendString(name)
-        }
-        if let executable = process.executable {
-            writer.appendKey("executable")
-            writer.appendString(executable)
-        }
+        writer.appendMember("pid", process.pid)
+        writer.appendMember("name", process.name)
+        writer.appendMember("executable", process.executable)
         if let arguments = process.arguments {
             writer.appendKey("args")
             writer.beginArray()
             for argument in arguments { writer.appendString(argument) }
             writer.endArray()
         }
-        if let workingDirectory = process.workingDirectory {
-            writer.appendKey("working_directory")
-            writer.appendString(workingDirectory)
-        }
+        writer.appendMember("working_directory", process.workingDirectory)
         if let parentPID = process.parentPID {
             writer.appendKey("parent")
             writer.beginObject()
-            writer.appendKey("pid")
-            writer.appendNumber(parentPID)
+            writer.appendMember("pid", parentPID)
             writer.endObject()
-        }
-        writer.endObject()
-    }
-
-    private static func writeUser(_ user: AlertUser, into writer: inout JSONLineWriter) {
-        guard user != AlertUser() else { return }
-        writer.appendKey("user")
-        writer.beginObject()
-        if let id = user.id {
-            writer.appendKey("id")
-            writer.appendString(String(id))
-        }
-        if let name = user.name {
-            writer.appendKey("name")
-            writer.appendString(name)
         }
         writer.endObject()
     }
@@ -224,14 +171,8 @@ public enum ECSAlertEncoder {
         guard let endpoint, endpoint != AlertEndpoint() else { return }
         writer.appendKey(key)
         writer.beginObject()
-        if let ip = endpoint.ip {
-            writer.appendKey("ip")
-            writer.appendString(ip.description)
-        }
-        if let port = endpoint.port {
-            writer.appendKey("port")
-            writer.appendNumber(port)
-        }
+        writer.appendMember("ip", endpoint.ip?.description)
+        writer.appendMember("port", endpoint.port)
         writer.endObject()
     }
 
@@ -239,21 +180,27 @@ public enum ECSAlertEncoder {
         guard let name else { return }
         writer.appendKey("host")
         writer.beginObject()
-        writer.appendKey("name")
-        writer.appendString(name)
+        writer.appendMember("name", name)
         writer.endObject()
     }
 
-    /// Opens the `rarenet` object of a notice and writes its common members;
-    /// the caller adds the kind's members and closes it.
-    private static func writeNoticeObject(_ notice: StaticString, detector: String?, into writer: inout JSONLineWriter) {
+    /// Writes everything of a notice up to its kind's own `rarenet` members:
+    /// the caller adds those and closes the `rarenet` object and the line's object.
+    private static func writeNoticeHeader(
+        action: StaticString,
+        ruleName: String,
+        ruleID: String,
+        message: String,
+        notice: SensorNotice,
+        into writer: inout JSONLineWriter
+    ) {
+        writeEvent(category: "intrusion_detection", type: "info", action: action, into: &writer)
+        writeRule(name: ruleName, id: ruleID, riskScore: 47, severity: "medium", into: &writer)
+        writeHost(notice.hostName, into: &writer)
+        writer.appendMember("message", message)
         writer.appendKey("rarenet")
         writer.beginObject()
-        writer.appendKey("notice")
-        writer.appendString(notice)
-        if let detector {
-            writer.appendKey("detector")
-            writer.appendString(detector)
-        }
+        writer.appendMember("notice", String(describing: action))
+        writer.appendMember("detector", notice.detector)
     }
 }

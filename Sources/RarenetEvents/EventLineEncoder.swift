@@ -9,64 +9,27 @@ public enum EventLineEncoder {
     /// Appends one line for `event`, newline included, to `writer`.
     public static func encode(_ event: NetworkEvent, into writer: inout JSONLineWriter) {
         writer.beginObject()
-        writer.appendKey("ts")
-        writer.appendTimestamp(event.timestamp)
-        writer.appendKey("action")
-        writer.appendString(event.action.rawValue)
-        writer.appendKey("pid")
-        writer.appendNumber(event.pid)
-        writer.appendKey("uid")
-        writer.appendNumber(event.uid)
-        writer.appendKey("comm")
-        writer.appendString(event.comm)
-        if let ppid = event.ppid {
-            writer.appendKey("ppid")
-            writer.appendNumber(ppid)
-        }
-        if let executable = event.executable {
-            writer.appendKey("exe")
-            writer.appendString(executable)
-        }
-        if let user = event.user {
-            writer.appendKey("user")
-            writer.appendString(user)
-        }
-        if let family = event.family {
-            writer.appendKey("family")
-            writer.appendNumber(family.rawValue)
-        }
-        if let transport = event.transport {
-            writer.appendKey("protocol")
-            writer.appendString(transport.rawValue)
-        }
-        if let address = event.sourceAddress {
-            writer.appendKey("saddr")
-            writer.appendString(address.description)
-        }
-        if let port = event.sourcePort {
-            writer.appendKey("sport")
-            writer.appendNumber(port)
-        }
-        if let address = event.destinationAddress {
-            writer.appendKey("daddr")
-            writer.appendString(address.description)
-        }
-        if let port = event.destinationPort {
-            writer.appendKey("dport")
-            writer.appendNumber(port)
-        }
-        if let host = event.host {
-            writer.appendKey("host")
-            writer.appendString(host)
-        }
+        writer.appendMember("ts", event.timestamp)
+        writer.appendMember("action", event.action.rawValue)
+        writer.appendMember("pid", event.pid)
+        writer.appendMember("uid", event.uid)
+        writer.appendMember("comm", event.comm)
+        writer.appendMember("ppid", event.ppid)
+        writer.appendMember("exe", event.executable)
+        writer.appendMember("user", event.user)
+        writer.appendMember("family", event.family?.rawValue)
+        writer.appendMember("protocol", event.transport?.rawValue)
+        writer.appendMember("saddr", event.sourceAddress?.description)
+        writer.appendMember("sport", event.sourcePort)
+        writer.appendMember("daddr", event.destinationAddress?.description)
+        writer.appendMember("dport", event.destinationPort)
+        writer.appendMember("host", event.host)
         writer.endObject()
         writer.endLine()
     }
 
     /// The line for `event`, newline included.
     public static func line(for event: NetworkEvent) -> String {
-        var writer = JSONLineWriter()
-        encode(event, into: &writer)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        JSONLineWriter.text { encode(event, into: &$0) }
     }
 }

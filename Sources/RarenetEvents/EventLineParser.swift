@@ -497,11 +497,7 @@ private struct FieldValues {
         case .ts:
             timestamp = try Self.timestamp(token, scanner: scanner)
         case .action:
-            let text = try scanner.string(token, field, "connect or bind")
-            guard let value = NetworkAction(rawValue: text) else {
-                throw EventLineError(field: field.name, reason: "\(text.excerpt) is not an action (connect or bind)")
-            }
-            action = value
+            action = try Self.keyword(token, field, scanner: scanner, "an action")
         case .pid:
             pid = UInt32(try scanner.integer(token, field, in: Self.processIDs, "a process id (0–4294967295)"))
         case .uid:
@@ -528,11 +524,7 @@ private struct FieldValues {
             }
             family = value
         case .protocol:
-            let text = try scanner.string(token, field, "tcp or udp")
-            guard let value = TransportProtocol(rawValue: text) else {
-                throw EventLineError(field: field.name, reason: "\(text.excerpt) is not a protocol (tcp or udp)")
-            }
-            transport = value
+            transport = try Self.keyword(token, field, scanner: scanner, "a protocol")
         case .saddr:
             sourceAddress = try Self.address(token, field, scanner: scanner)
         case .sport:
@@ -568,6 +560,18 @@ private struct FieldValues {
         }
         let nanoseconds = try scanner.integer(token, .ts, in: Int64.min...Int64.max, "64-bit integer nanoseconds since the epoch")
         return EventTimestamp(nanosecondsSinceEpoch: nanoseconds)
+    }
+
+    /// One of the spellings of `Keyword` (`connect`, `tcp`, …).
+    private static func keyword<Keyword: RawRepresentable & CaseIterable>(
+        _ token: JSONToken, _ field: EventField, scanner: EventLineScanner, _ what: String
+    ) throws(EventLineError) -> Keyword where Keyword.RawValue == String {
+        let choices = Keyword.allCases.map(\.rawValue).joined(separator: " or ")
+        let text = try scanner.string(token, field, choices)
+        guard let value = Keyword(rawValue: text) else {
+            throw EventLineError(field: field.name, reason: "\(text.excerpt) is not \(what) (\(choices))")
+        }
+        return value
     }
 
     private static func address(_ token: JSONToken, _ field: EventField, scanner: EventLineScanner) throws(EventLineError) -> IPAddress {

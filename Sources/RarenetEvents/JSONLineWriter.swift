@@ -18,6 +18,13 @@ public struct JSONLineWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// The text `body` writes into a fresh writer (for one-off lines).
+    public static func text(_ body: (inout JSONLineWriter) -> Void) -> String {
+        var writer = JSONLineWriter()
+        body(&writer)
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
     /// Empties the buffer, keeping its capacity, to write the next line.
     public mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
@@ -130,6 +137,33 @@ public struct JSONLineWriter: Sendable {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
+    }
+
+    /// Writes the member `key` with a string value, or nothing when `value` is `nil`.
+    public mutating func appendMember(_ key: StaticString, _ value: (some StringProtocol)?) {
+        guard let value else { return }
+        appendKey(key)
+        appendString(value)
+    }
+
+    /// Writes the member `key` with an integer value, or nothing when `value` is `nil`.
+    public mutating func appendMember(_ key: StaticString, _ value: (some BinaryInteger)?) {
+        guard let value else { return }
+        appendKey(key)
+        appendNumber(value)
+    }
+
+    /// Writes the member `key` with a double value (see ``appendNumber(_:)-(Double)``).
+    public mutating func appendMember(_ key: StaticString, _ value: Double) {
+        appendKey(key)
+        appendNumber(value)
+    }
+
+    /// Writes the member `key` with a timestamp value, or nothing when `value` is `nil`.
+    public mutating func appendMember(_ key: StaticString, _ value: EventTimestamp?) {
+        guard let value else { return }
+        appendKey(key)
+        appendTimestamp(value)
     }
 
     /// Ends the line: appends `\n`.
