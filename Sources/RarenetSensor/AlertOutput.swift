@@ -1,0 +1,92 @@
+import Logging
+import RarenetAlerts
+import RarenetAttribution
+import RarenetCapture
+import RarenetConfig
+import RarenetEvents
+import RarenetScoring
+
+/// Turns the scorer's alerts into ECS alert lines, enriched with what the
+/// rule's triage guide asks for, and writes them to the alert sink.
+///
+/// Enrichment reads /proc (working directory, full arguments, user name) only
+/// for an alert, once per process, and tolerates a process that is gone: what
+/// cannot be known is left out of the line, never invented.
+final class AlertOutput: Sendable {
+    private let sink: AlertSink
+    private let hostName: String?
+    private let logger: Logger
+
+    init(sink: AlertSink, hostName: String?, logger: Logger) {
+        self.sink = sink
+        self.hostName = hostName
+        self.logger = logger
+    }
+
+    /// Writes the alert for `network`, raised by `alert`, with the details of `process`.
+    func write(
+        _ alert: Alert,
+        for network: CapturedNetworkRecord,
+        at timestamp: EventTimestamp,
+        process: ProcessTable<ProcessKey>.Record,
+        table: ProcessTable<ProcessKey>
+    ) {
+        table.loadDetails(of: process)
+        let record = AlertRecord(
+            timestamp: timestamp,
+            action: network.action,
+            process: AlertProcess(
+                pid: network.header.pid,
+                name: network.comm,
+                executable: process.executable?.displayName,
+                arguments: process.arguments.isEmpty ? nil : process.arguments,
+                workingDirectory: process.workingDirectory,
+                parentPID: network.ppid),
+            user: AlertUser(id: network.uid, name: process.userName),
+            source: AlertEndpoint(ip: network.sourceAddress, port: network.sourcePort),
+            destination: network.destinationAddress.map { AlertEndpoint(ip: $0, port: network.destinationPort) },
+            transport: network.transport,
+            networkType: network.family,
+            hostName: hostName,
+            rarity: RarityAssessment(alert))
+        write(ECSAlertEncoder.line(for: record))
+    }
+
+    /// Writes a notice that the sensor's detection degraded (saturated sketch, alert cap).
+    func writeNotice(_ kind: SensorNotice.Kind, detector: Detector, at timestamp: EventTimestamp) {
+        let notice = SensorNotice(timestamp: timestamp, kind: kind, detector: detector.rawValue, hostName: hostName)
+        write(ECSAlertEncoder.line(for: notice))
+    }
+
+    /// Reopens the alert file after log rotation (SIGHUP).
+    func reopen() {
+        do {
+            try sink.reopen()
+            logger.info("reopened the alert file")
+        } catch {
+            logger.error("cannot reopen the alert file; still writing to the old one", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func write(_ line: String) {
+        do {
+            try sink.write(line: line)
+        } catch {
+            logger.error("cannot write an alert", metadata: ["error": "\(error)", "alert": "\(line)"])
+        }
+    }
+}
+
+extension RarityAssessment {
+    /// The `rarenet` object of an alert line.
+    init(_ alert: Alert) {
+        self.init(
+            detector: alert.detector.rawValue,
+            score: alert.score,
+            probability: alert.probability,
+            seenBuckets: alert.seenBuckets,
+            baselineBuckets: alert.baselineBuckets,
+            firstSeen: alert.firstSeen,
+            scale: DurationSyntax.format(alert.scale))
+    }
+}
