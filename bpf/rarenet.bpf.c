@@ -26,8 +26,12 @@
 #include <bpf/bpf_endian.h>
 #include "rarenet.h"
 
-/* The sensor's own process id; its events never leave the kernel. */
-const volatile __u32 self_tgid = 0;
+/*
+ * The sensor's own process id, set by the loader before load; its events
+ * never leave the kernel. It is alone in its section, so that the loader finds
+ * it at offset 0 of the `.rodata.config` map without reading BTF.
+ */
+const volatile __u32 self_tgid SEC(".rodata.config") = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
