@@ -114,7 +114,13 @@ let package = Package(
         .target(name: "RarenetTestSupport", path: "Tests/RarenetTestSupport"),
 
         .testTarget(name: "RarenetEventsTests", dependencies: ["RarenetEvents"]),
-        .testTarget(name: "RarenetCaptureTests", dependencies: ["RarenetTestSupport", "RarenetCapture", "CLibBPF", "CRarenetBPF"]),
+        .testTarget(
+            name: "RarenetCaptureTests",
+            dependencies: [
+                "RarenetTestSupport", "RarenetCapture", "CLibBPF", "CRarenetBPF",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetTestSupport", "RarenetAttribution"]),
         .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetScoring"]),
         .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetTestSupport", "RarenetBaseline", "RarenetScoring"]),

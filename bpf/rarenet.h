@@ -46,7 +46,7 @@ enum rarenet_action {
 /* Which kernel hook produced a network record. */
 enum rarenet_hook {
 	RARENET_HOOK_KPROBE = 1,     /* kprobe tcp_connect, kprobe/kretprobe inet_bind, inet6_bind */
-	RARENET_HOOK_TRACEPOINT = 2, /* sock:inet_sock_set_state, syscalls:sys_{enter,exit}_bind */
+	RARENET_HOOK_TRACEPOINT = 2, /* sock:inet_sock_set_state + syscalls:sys_{enter,exit}_connect, syscalls:sys_{enter,exit}_bind */
 };
 
 /* Bits of rarenet_exec_record.flags. */

@@ -10,4 +10,15 @@
 extern const unsigned char rarenet_bpf_object_start[];
 extern const unsigned char rarenet_bpf_object_end[];
 
+/* Swift cannot import arrays of unknown size: it reads the object through these. */
+static inline const void *rarenet_bpf_object_data(void)
+{
+	return rarenet_bpf_object_start;
+}
+
+static inline unsigned long rarenet_bpf_object_size(void)
+{
+	return (unsigned long)(rarenet_bpf_object_end - rarenet_bpf_object_start);
+}
+
 #endif
