@@ -29,3 +29,8 @@ int rarenet_set_capabilities(unsigned long long keep)
 	};
 	return (int)syscall(SYS_capset, &header, data);
 }
+
+int rarenet_set_thread_name(const char *name)
+{
+	return prctl(PR_SET_NAME, name, 0, 0, 0);
+}

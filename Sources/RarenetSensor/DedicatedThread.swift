@@ -1,3 +1,4 @@
+import CRarenetSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,7 @@ final class DedicatedThread: Sendable {
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { context in
             let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            pthread_setname_np(pthread_self(), String(box.name.prefix(15)))
+            rarenet_set_thread_name(box.name)
             box.body()
             box.thread.markFinished()
             return nil

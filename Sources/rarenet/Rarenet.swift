@@ -1,4 +1,9 @@
 import ArgumentParser
+import RarenetBaseline
+import RarenetConfig
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `rarenet` command: a host sensor that flags processes whose network use is rare.
 @main
@@ -6,6 +11,38 @@ struct Rarenet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rarenet",
         abstract: "Flag processes whose network use (connect, bind) is statistically rare.",
-        subcommands: []
+        version: RarenetVersion.current,
+        subcommands: [RunCommand.self]
     )
+
+    /// Exit status of a usage or configuration error: a bad flag, a bad
+    /// configuration field, an unusable state directory.
+    static let usageErrorStatus: Int32 = 2
+
+    /// Runs the command. Errors are one line on standard error: usage and
+    /// configuration errors exit 2, any other failure exits 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let status = exitCode(for: error)
+            if status == .success {
+                exit(withError: error)  // --help, --version
+            }
+            let message = isUsageError(error) ? message(for: error) : String(describing: error)
+            let line = "rarenet: \(message)\n"
+            _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            Glibc.exit(isUsageError(error) ? usageErrorStatus : EXIT_FAILURE)
+        }
+    }
+
+    private static func isUsageError(_ error: any Error) -> Bool {
+        if error is ConfigurationError || error is SnapshotStoreError { return true }
+        return exitCode(for: error) == .validationFailure
+    }
 }

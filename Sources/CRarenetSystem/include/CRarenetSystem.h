@@ -17,4 +17,7 @@ int rarenet_set_no_new_privileges(void);
  * number, 64 bits) and the inheritable set to empty (capset(2), v3). */
 int rarenet_set_capabilities(unsigned long long keep);
 
+/* Names the calling thread (PR_SET_NAME; at most 15 bytes are kept). */
+int rarenet_set_thread_name(const char *name);
+
 #endif

@@ -1,0 +1,28 @@
+import RarenetScoring
+
+extension ScoringConfiguration {
+    /// The scorer's settings from the sensor's configuration.
+    ///
+    /// - Parameter sensorProcessID: the sensor's own process, excluded from
+    ///   scoring; `nil` offline (replay, learn).
+    public init(_ configuration: SensorConfiguration, sensorProcessID: UInt32?) {
+        self.init()
+        let scoring = configuration.scoring
+        bucketSpan = scoring.bucketSpan
+        learningPeriod = scoring.learningPeriod
+        threshold = scoring.threshold
+        halfLife = scoring.halfLife
+        sketch = SketchParameters(depth: scoring.sketch.depth, width: scoring.sketch.width, seed: scoring.sketch.seed)
+        keyMode = scoring.key == .executable ? .executable : .name
+        detectors = scoring.detectors.map { $0 == .rareProcess ? .rareProcess : .rarePort }
+        realertInterval = configuration.alerting.realertInterval
+        alertCap = configuration.alerting.cap
+        alertCapWindow = configuration.alerting.capWindow
+        let excluded = configuration.exclusions
+        exclusions.processNames = Set(excluded.processNames)
+        exclusions.executables = Set(excluded.executables)
+        exclusions.users = excluded.users.map { UInt32($0).map(UserSelector.id) ?? .name($0) }
+        exclusions.destinations += excluded.cidrs.compactMap { AddressRange($0.description) }
+        exclusions.sensorProcessID = sensorProcessID
+    }
+}
