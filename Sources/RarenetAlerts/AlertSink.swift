@@ -18,29 +18,31 @@ import Glibc
 /// (call it on SIGHUP): after `mv alerts.jsonl alerts.jsonl.1`, lines go to a
 /// fresh `alerts.jsonl`. All methods are thread-safe.
 public final class AlertSink: Sendable {
-    /// Where alert lines go.
-    public enum Destination: Sendable, Hashable {
-        /// The process's standard output.
-        case standardOutput
-        /// A file, appended to and created 0600 when missing.
-        case file(path: String)
-    }
-
-    /// The destination given at creation.
-    public let destination: Destination
+    /// The alert file, or nil for standard output.
+    public let path: String?
     private let descriptor: Mutex<Int32>
 
-    /// Opens the destination.
+    /// Opens (creating it 0600 if missing) the alert file at `path` for appending.
     ///
-    /// - Throws: ``AlertSinkError`` when the file cannot be opened or created.
-    public init(destination: Destination) throws(AlertSinkError) {
-        self.destination = destination
-        self.descriptor = Mutex(try Self.open(destination))
+    /// - Throws: ``AlertSinkError`` when the file cannot be opened or created, or is a symlink.
+    public init(path: String) throws(AlertSinkError) {
+        self.path = path
+        self.descriptor = Mutex(try Self.open(path))
+    }
+
+    private init(standardOutput: Void) {
+        self.path = nil
+        self.descriptor = Mutex(STDOUT_FILENO)
+    }
+
+    /// A sink that writes to the process's standard output.
+    public static func standardOutput() -> AlertSink {
+        AlertSink(standardOutput: ())
     }
 
     deinit {
-        descriptor.withLock { fd in
-            if case .file = destination { Glibc.close(fd) }
+        if path != nil {
+            descriptor.withLock { fd in _ = Glibc.close(fd) }
         }
     }
 
@@ -69,8 +71,8 @@ public final class AlertSink: Sendable {
     ///
     /// When the file cannot be opened, the sink keeps writing where it did and throws.
     public func reopen() throws(AlertSinkError) {
-        guard case .file = destination else { return }
-        let fresh = try Self.open(destination)
+        guard let path else { return }
+        let fresh = try Self.open(path)
         let old = descriptor.withLock { fd in
             defer { fd = fresh }
             return fd
@@ -92,15 +94,10 @@ public final class AlertSink: Sendable {
         return nil
     }
 
-    private static func open(_ destination: Destination) throws(AlertSinkError) -> Int32 {
-        switch destination {
-        case .standardOutput:
-            return STDOUT_FILENO
-        case .file(let path):
-            let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0o600)
-            guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
-            return fd
-        }
+    private static func open(_ path: String) throws(AlertSinkError) -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0o600)
+        guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
+        return fd
     }
 }
 

@@ -5,28 +5,51 @@ import RarenetMetrics
 /// The file and the command-line flags set fields through the same parsers, so a
 /// value is validated the same way wherever it comes from.
 public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
+    /// `capture.attach`, stored in `configuration.capture.attach`.
     case attach = "capture.attach"
+    /// `capture.ring_buffer_size`, stored in `configuration.capture.ringBufferSize`.
     case ringBufferSize = "capture.ring_buffer_size"
+    /// `outputs.alerts`, stored in `configuration.outputs.alerts`.
     case alerts = "outputs.alerts"
+    /// `outputs.metrics_address`, stored in `configuration.outputs.metricsAddress`.
     case metricsAddress = "outputs.metrics_address"
+    /// `state.directory`, stored in `configuration.state.directory`.
     case stateDirectory = "state.directory"
+    /// `state.snapshot_interval`, stored in `configuration.state.snapshotInterval`.
     case snapshotInterval = "state.snapshot_interval"
+    /// `scoring.key`, stored in `configuration.scoring.key`.
     case key = "scoring.key"
+    /// `scoring.detectors`, stored in `configuration.scoring.detectors`.
     case detectors = "scoring.detectors"
+    /// `scoring.bucket_span`, stored in `configuration.scoring.bucketSpan`.
     case bucketSpan = "scoring.bucket_span"
+    /// `scoring.learning_period`, stored in `configuration.scoring.learningPeriod`.
     case learningPeriod = "scoring.learning_period"
+    /// `scoring.threshold`, stored in `configuration.scoring.threshold`.
     case threshold = "scoring.threshold"
+    /// `scoring.half_life`, stored in `configuration.scoring.halfLife`.
     case halfLife = "scoring.half_life"
+    /// `scoring.sketch.width`, stored in `configuration.scoring.sketch.width`.
     case sketchWidth = "scoring.sketch.width"
+    /// `scoring.sketch.depth`, stored in `configuration.scoring.sketch.depth`.
     case sketchDepth = "scoring.sketch.depth"
+    /// `scoring.sketch.seed`, stored in `configuration.scoring.sketch.seed`.
     case sketchSeed = "scoring.sketch.seed"
+    /// `alerting.realert_interval`, stored in `configuration.alerting.realertInterval`.
     case realertInterval = "alerting.realert_interval"
+    /// `alerting.cap`, stored in `configuration.alerting.cap`.
     case alertCap = "alerting.cap"
+    /// `alerting.cap_window`, stored in `configuration.alerting.capWindow`.
     case alertCapWindow = "alerting.cap_window"
+    /// `process_table.capacity`, stored in `configuration.processTable.capacity`.
     case processTableCapacity = "process_table.capacity"
+    /// `exclusions.process_names`, stored in `configuration.exclusions.processNames`.
     case excludedProcessNames = "exclusions.process_names"
+    /// `exclusions.executables`, stored in `configuration.exclusions.executables`.
     case excludedExecutables = "exclusions.executables"
+    /// `exclusions.users`, stored in `configuration.exclusions.users`.
     case excludedUsers = "exclusions.users"
+    /// `exclusions.cidrs`, stored in `configuration.exclusions.cidrs`.
     case excludedCIDRs = "exclusions.cidrs"
 
     /// True for the fields that hold a list.

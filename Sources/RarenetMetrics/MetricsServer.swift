@@ -101,7 +101,8 @@ public final class MetricsServer: Service {
         do {
             let channel = try await bootstrap.bind(host: host, port: port).get()
             let server = MetricsServer(serverChannel: channel, connections: connections, logger: logger)
-            logger.info("metrics endpoint listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? host)"])
+            let address = MetricsAddress.listen(host: host, port: server.port)
+            logger.info("metrics endpoint listening", metadata: ["address": "\(address)"])
             return server
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw .addressInUse(host: host, port: port)

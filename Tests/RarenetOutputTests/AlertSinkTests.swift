@@ -12,7 +12,7 @@ struct AlertSinkTests {
     func createsPrivateFileAndWritesThrough() throws {
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/alerts.jsonl"
-        let sink = try AlertSink(destination: .file(path: path))
+        let sink = try AlertSink(path: path)
         var status = stat()
         #expect(stat(path, &status) == 0)
         #expect(status.st_mode & 0o7777 == 0o600)
@@ -28,7 +28,7 @@ struct AlertSinkTests {
     func appends() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("{\"old\":true}\n", to: "alerts.jsonl")
-        try AlertSink(destination: .file(path: path)).write(line: "{\"new\":true}")
+        try AlertSink(path: path).write(line: "{\"new\":true}")
         #expect(try Self.contents(path) == "{\"old\":true}\n{\"new\":true}\n")
     }
 
@@ -36,7 +36,7 @@ struct AlertSinkTests {
     func reopenAfterRotation() throws {
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/alerts.jsonl"
-        let sink = try AlertSink(destination: .file(path: path))
+        let sink = try AlertSink(path: path)
         try sink.write(line: "{\"n\":1}")
         #expect(rename(path, path + ".1") == 0)
         try sink.write(line: "{\"n\":2}")  // before SIGHUP: still the rotated file
@@ -53,7 +53,7 @@ struct AlertSinkTests {
     func failedReopenKeepsOldFile() throws {
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/alerts.jsonl"
-        let sink = try AlertSink(destination: .file(path: path))
+        let sink = try AlertSink(path: path)
         #expect(rename(path, "\(directory.path)/kept.jsonl") == 0)
         #expect(symlink("/nonexistent", path) == 0)  // O_NOFOLLOW refuses it
         #expect(throws: AlertSinkError.self) { try sink.reopen() }
@@ -67,7 +67,7 @@ struct AlertSinkTests {
         let target = try directory.write("", to: "target")
         let path = "\(directory.path)/alerts.jsonl"
         #expect(symlink(target, path) == 0)
-        let error = #expect(throws: AlertSinkError.self) { try AlertSink(destination: .file(path: path)) }
+        let error = #expect(throws: AlertSinkError.self) { try AlertSink(path: path) }
         #expect(error?.description == "cannot open alert file \(path): Too many levels of symbolic links")
     }
 
@@ -75,7 +75,7 @@ struct AlertSinkTests {
     func newlineIsRefused() throws {
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/alerts.jsonl"
-        let sink = try AlertSink(destination: .file(path: path))
+        let sink = try AlertSink(path: path)
         #expect(throws: AlertSinkError.lineContainsNewline) { try sink.write(line: "{\"a\":1}\n{\"b\":2}") }
         #expect(try Self.contents(path) == "")
     }
@@ -84,7 +84,7 @@ struct AlertSinkTests {
     func concurrentLinesStayWhole() async throws {
         let directory = try TemporaryDirectory()
         let path = "\(directory.path)/alerts.jsonl"
-        let sink = try AlertSink(destination: .file(path: path))
+        let sink = try AlertSink(path: path)
         let payload = String(repeating: "x", count: 3000)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<8 {

@@ -2,13 +2,16 @@ import Foundation
 import RarenetTestSupport
 import Testing
 
-/// Tools from Debian's `prometheus` package that the output tests run for real.
+/// Tools the output tests run for real: promtool and prometheus (Debian's
+/// `prometheus` package) and systemd-analyze.
 ///
-/// A test that needs one is skipped when it is missing, unless
-/// `RARENET_REQUIRE_PRIVILEGED=1` (CI) is set: then it runs and fails.
+/// A test that needs promtool or prometheus is skipped when it is missing, unless
+/// `RARENET_REQUIRE_PRIVILEGED=1` (CI) is set: then it runs and fails. A test that
+/// needs systemd-analyze is skipped when it is missing.
 enum ExternalTool: String {
     case promtool
     case prometheus
+    case systemdAnalyze = "systemd-analyze"
 
     /// Where Debian installs it.
     var path: String { "/usr/bin/\(rawValue)" }
