@@ -54,7 +54,7 @@ public final class Sensor: Service {
         let store = try SnapshotStore(directory: configuration.state.directory)
         try BaselinePersistence.restore(into: &scorer, from: store, resettingInvalid: resetBaseline, logger: logger)
         let alerts = AlertOutput(
-            sink: try AlertSink(destination: AlertSink.Destination(configuration.outputs.alerts)),
+            sink: try AlertSink.opening(configuration.outputs.alerts),
             hostName: Self.hostName(),
             logger: logger)
 
@@ -135,12 +135,12 @@ public final class Sensor: Service {
     }
 }
 
-extension AlertSink.Destination {
-    /// The sink for the configured alert destination.
-    init(_ destination: SensorConfiguration.AlertDestination) {
+extension AlertSink {
+    /// Opens the configured alert destination.
+    static func opening(_ destination: SensorConfiguration.AlertDestination) throws(AlertSinkError) -> AlertSink {
         switch destination {
-        case .standardOutput: self = .standardOutput
-        case .file(let path): self = .file(path: path)
+        case .standardOutput: standardOutput()
+        case .file(let path): try AlertSink(path: path)
         }
     }
 }
