@@ -75,7 +75,7 @@ struct LiveCaptureTests {
         }
         // A bind that fails (the port is taken) is not an event.
         let taken = bound[0].endpoint
-        #expect(throws: TestSocketError.self) { try TestSocket.bound(type: SOCK_STREAM, to: taken) }
+        #expect(throws: TestSystemError.self) { try TestSocket.bound(type: SOCK_STREAM, to: taken) }
         let marker = try TestSocket.bound(type: SOCK_DGRAM, to: .ipv4Loopback).localEndpoint()
 
         let records = try capture.records { !$0.network.binds(of: me.pid, at: marker).isEmpty }
@@ -167,6 +167,23 @@ struct LiveCaptureTests {
         #expect(exec.isDeleted)
         let exit = try #require(records.exits.only { $0.process.pid == UInt32(child.pid) })
         #expect(exit.exitCode == 3 << 8)
+    }
+
+    @Test(
+        "an executable run from a memfd is reported as /memfd:<name>, flagged deleted",
+        .enabled(if: Privileges.testsShouldRun, Privileges.skipMessage))
+    func memfdExecutable() throws {
+        try Privileges.requireRoot()
+        let memfd = try MemoryFile(name: "rarenet-test", contents: Data(contentsOf: URL(fileURLWithPath: "/bin/bash")))
+        let capture = try LiveCapture()
+        let child = try TestChildProcess.spawn("/proc/self/fd/3", ["fileless", "-c", "exit 0"], passing: memfd.descriptor)
+        #expect(try child.wait() == 0)
+
+        let records = try capture.records { $0.exits.contains { $0.process.pid == UInt32(child.pid) } }
+        let exec = try #require(records.execs.only { $0.process.pid == UInt32(child.pid) })
+        #expect(exec.path == "/memfd:rarenet-test")
+        #expect(exec.isDeleted)
+        #expect(exec.arguments == ["fileless", "-c", "exit 0"])
     }
 
     @Test(
@@ -275,5 +292,31 @@ private final class TemporaryDirectory {
         try FileManager.default.copyItem(atPath: source, toPath: destination)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: destination)
         return destination
+    }
+}
+
+/// An anonymous in-memory file (memfd_create(2)), closed on deinit.
+private final class MemoryFile {
+    let descriptor: Int32
+
+    /// libc's memfd_create, looked up at run time: Swift's Glibc module does not export it.
+    private static let create: (@convention(c) (UnsafePointer<CChar>, UInt32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memfd_create") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafePointer<CChar>, UInt32) -> Int32).self)
+    }()
+
+    init(name: String, contents: Data) throws {
+        guard let create = Self.create else { throw TestSystemError(operation: "memfd_create (not in libc)", errno: ENOSYS) }
+        descriptor = create(name, 0)
+        guard descriptor >= 0 else { throw TestSystemError(operation: "memfd_create", errno: errno) }
+        let written = contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == contents.count else {
+            close(descriptor)
+            throw TestSystemError(operation: "write memfd", errno: errno)
+        }
+    }
+
+    deinit {
+        close(descriptor)
     }
 }

@@ -46,10 +46,10 @@ final class TestNetworkNamespace {
             close(original)
             close(target)
         }
-        guard original >= 0, target >= 0 else { throw TestSocketError(operation: "open namespace \(name)", errno: errno) }
-        guard let setns = Self.setns else { throw TestSocketError(operation: "setns (not in libc)", errno: ENOSYS) }
+        guard original >= 0, target >= 0 else { throw TestSystemError(operation: "open namespace \(name)", errno: errno) }
+        guard let setns = Self.setns else { throw TestSystemError(operation: "setns (not in libc)", errno: ENOSYS) }
         guard setns(target, Self.newNetworkNamespace) == 0 else {
-            throw TestSocketError(operation: "setns \(name)", errno: errno)
+            throw TestSystemError(operation: "setns \(name)", errno: errno)
         }
         defer {
             precondition(setns(original, Self.newNetworkNamespace) == 0, "cannot return to the original network namespace")

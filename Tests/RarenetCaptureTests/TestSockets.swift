@@ -52,7 +52,7 @@ final class TestSocket {
     /// A socket of `type` (`SOCK_STREAM` or `SOCK_DGRAM`) in `family`.
     init(type: __socket_type, family: Int32) throws {
         descriptor = socket(family, Int32(type.rawValue | SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw TestSocketError(operation: "socket", errno: errno) }
+        guard descriptor >= 0 else { throw TestSystemError(operation: "socket", errno: errno) }
     }
 
     deinit {
@@ -63,14 +63,14 @@ final class TestSocket {
     static func bound(type: __socket_type, to endpoint: TestEndpoint) throws -> TestSocket {
         let socket = try TestSocket(type: type, family: endpoint.family)
         let result = endpoint.withSocketAddress { bind(socket.descriptor, $0, $1) }
-        guard result == 0 else { throw TestSocketError(operation: "bind \(endpoint)", errno: errno) }
+        guard result == 0 else { throw TestSystemError(operation: "bind \(endpoint)", errno: errno) }
         return socket
     }
 
     /// A TCP listener on `endpoint`.
     static func listening(on endpoint: TestEndpoint) throws -> TestSocket {
         let socket = try bound(type: SOCK_STREAM, to: endpoint)
-        guard listen(socket.descriptor, 16) == 0 else { throw TestSocketError(operation: "listen", errno: errno) }
+        guard listen(socket.descriptor, 16) == 0 else { throw TestSystemError(operation: "listen", errno: errno) }
         return socket
     }
 
@@ -78,7 +78,7 @@ final class TestSocket {
     static func connected(to endpoint: TestEndpoint) throws -> TestSocket {
         let socket = try TestSocket(type: SOCK_STREAM, family: endpoint.family)
         let result = endpoint.withSocketAddress { connect(socket.descriptor, $0, $1) }
-        guard result == 0 else { throw TestSocketError(operation: "connect \(endpoint)", errno: errno) }
+        guard result == 0 else { throw TestSystemError(operation: "connect \(endpoint)", errno: errno) }
         return socket
     }
 
@@ -89,7 +89,7 @@ final class TestSocket {
         let result = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        guard result == 0 else { throw TestSocketError(operation: "getsockname", errno: errno) }
+        guard result == 0 else { throw TestSystemError(operation: "getsockname", errno: errno) }
         return withUnsafeBytes(of: storage) { raw in
             if Int32(storage.ss_family) == AF_INET {
                 let address = raw.loadUnaligned(as: sockaddr_in.self)
@@ -103,7 +103,7 @@ final class TestSocket {
     }
 }
 
-struct TestSocketError: Error, CustomStringConvertible {
+struct TestSystemError: Error, CustomStringConvertible {
     let operation: String
     let errno: Int32
     var description: String { "\(operation): \(String(cString: strerror(errno)))" }
