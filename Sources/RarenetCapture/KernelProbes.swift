@@ -117,6 +117,11 @@ public final class KernelProbes {
         return try KernelProbes(configuration: configuration, object: object, plan: plan, logger: logger)
     }
 
+    /// The programs now loaded in the kernel.
+    var loadedProgramNames: Set<String> {
+        Set(object.programs.filter { bpf_program__fd($0) >= 0 }.map { String(cString: bpf_program__name($0)) })
+    }
+
     /// Loads and attaches in one step: ``load(_:logger:)`` then ``attach()``.
     public static func attach(_ configuration: Configuration = .init(), logger: Logger) throws -> KernelProbes {
         let probes = try load(configuration, logger: logger)
