@@ -3,28 +3,28 @@ import Glibc
 #endif
 
 /// An IPv4 or IPv6 address and port, for the tests' sockets.
-struct TestEndpoint: Hashable, CustomStringConvertible {
+public struct TestEndpoint: Hashable, Sendable, CustomStringConvertible {
     /// The address in network byte order: 4 or 16 bytes.
-    let address: [UInt8]
-    let port: UInt16
+    public let address: [UInt8]
+    public let port: UInt16
 
-    var family: Int32 { address.count == 4 ? AF_INET : AF_INET6 }
+    public var family: Int32 { address.count == 4 ? AF_INET : AF_INET6 }
 
-    static func ipv4(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UInt16 = 0) -> TestEndpoint {
+    public static func ipv4(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, port: UInt16 = 0) -> TestEndpoint {
         TestEndpoint(address: [a, b, c, d], port: port)
     }
 
-    static let ipv4Loopback = ipv4(127, 0, 0, 1)
-    static let ipv4Any = ipv4(0, 0, 0, 0)
-    static let ipv6Loopback = TestEndpoint(address: Array(repeating: 0, count: 15) + [1], port: 0)
-    static let ipv6Any = TestEndpoint(address: Array(repeating: 0, count: 16), port: 0)
+    public static let ipv4Loopback = ipv4(127, 0, 0, 1)
+    public static let ipv4Any = ipv4(0, 0, 0, 0)
+    public static let ipv6Loopback = TestEndpoint(address: Array(repeating: 0, count: 15) + [1], port: 0)
+    public static let ipv6Any = TestEndpoint(address: Array(repeating: 0, count: 16), port: 0)
 
-    func withPort(_ port: UInt16) -> TestEndpoint { TestEndpoint(address: address, port: port) }
+    public func withPort(_ port: UInt16) -> TestEndpoint { TestEndpoint(address: address, port: port) }
 
-    var description: String { "\(address.map(String.init).joined(separator: family == AF_INET ? "." : ":")) port \(port)" }
+    public var description: String { "\(address.map(String.init).joined(separator: family == AF_INET ? "." : ":")) port \(port)" }
 
     /// Calls `body` with this endpoint as a `sockaddr`.
-    func withSocketAddress<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    public func withSocketAddress<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         var storage = sockaddr_storage()
         return withUnsafeMutableBytes(of: &storage) { raw in
             if family == AF_INET {
@@ -46,11 +46,11 @@ struct TestEndpoint: Hashable, CustomStringConvertible {
 }
 
 /// A socket the test owns; closed on deinit.
-final class TestSocket {
-    let descriptor: Int32
+public final class TestSocket {
+    public let descriptor: Int32
 
     /// A socket of `type` (`SOCK_STREAM` or `SOCK_DGRAM`) in `family`.
-    init(type: __socket_type, family: Int32) throws {
+    public init(type: __socket_type, family: Int32) throws {
         descriptor = socket(family, Int32(type.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw TestSystemError(operation: "socket", errno: errno) }
     }
@@ -60,7 +60,7 @@ final class TestSocket {
     }
 
     /// A bound socket of `type` (port 0: the kernel picks one).
-    static func bound(type: __socket_type, to endpoint: TestEndpoint) throws -> TestSocket {
+    public static func bound(type: __socket_type, to endpoint: TestEndpoint) throws -> TestSocket {
         let socket = try TestSocket(type: type, family: endpoint.family)
         let result = endpoint.withSocketAddress { bind(socket.descriptor, $0, $1) }
         guard result == 0 else { throw TestSystemError(operation: "bind \(endpoint)", errno: errno) }
@@ -68,14 +68,14 @@ final class TestSocket {
     }
 
     /// A TCP listener on `endpoint`.
-    static func listening(on endpoint: TestEndpoint) throws -> TestSocket {
+    public static func listening(on endpoint: TestEndpoint) throws -> TestSocket {
         let socket = try bound(type: SOCK_STREAM, to: endpoint)
         guard listen(socket.descriptor, 16) == 0 else { throw TestSystemError(operation: "listen", errno: errno) }
         return socket
     }
 
     /// A TCP socket connected to `endpoint`.
-    static func connected(to endpoint: TestEndpoint) throws -> TestSocket {
+    public static func connected(to endpoint: TestEndpoint) throws -> TestSocket {
         let socket = try TestSocket(type: SOCK_STREAM, family: endpoint.family)
         let result = endpoint.withSocketAddress { connect(socket.descriptor, $0, $1) }
         guard result == 0 else { throw TestSystemError(operation: "connect \(endpoint)", errno: errno) }
@@ -83,7 +83,7 @@ final class TestSocket {
     }
 
     /// The local address and port (getsockname).
-    func localEndpoint() throws -> TestEndpoint {
+    public func localEndpoint() throws -> TestEndpoint {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
@@ -103,8 +103,13 @@ final class TestSocket {
     }
 }
 
-struct TestSystemError: Error, CustomStringConvertible {
-    let operation: String
-    let errno: Int32
-    var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+public struct TestSystemError: Error, CustomStringConvertible {
+    public let operation: String
+    public let errno: Int32
+    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+
+    public init(operation: String, errno: Int32) {
+        self.operation = operation
+        self.errno = errno
+    }
 }

@@ -6,14 +6,14 @@ import Glibc
 /// the host end is 198.18.0.1/30, the namespace end 198.18.0.2/30
 /// (198.18.0.0/15 is reserved for benchmarking; these addresses exist only
 /// while the namespace does). Removing the namespace removes the pair.
-final class TestNetworkNamespace {
-    static let hostAddress = TestEndpoint.ipv4(198, 18, 0, 1)
-    static let namespaceAddress = TestEndpoint.ipv4(198, 18, 0, 2)
+public final class TestNetworkNamespace {
+    public static let hostAddress = TestEndpoint.ipv4(198, 18, 0, 1)
+    public static let namespaceAddress = TestEndpoint.ipv4(198, 18, 0, 2)
 
-    let name: String
+    public let name: String
 
     /// Creates the namespace and the veth pair; removes whatever it made if a step fails.
-    init() throws {
+    public init() throws {
         let id = getpid()
         name = "rarenet-test-\(id)"
         let hostEnd = "rnt\(id)h"
@@ -39,7 +39,7 @@ final class TestNetworkNamespace {
     /// Runs `body` on the current thread inside the namespace, then returns the thread to its own.
     ///
     /// Sockets created in `body` stay in the namespace.
-    func run<T>(_ body: () throws -> T) throws -> T {
+    public func run<T>(_ body: () throws -> T) throws -> T {
         let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         let target = open("/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
         defer {

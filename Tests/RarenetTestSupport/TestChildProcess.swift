@@ -4,11 +4,11 @@ import Glibc
 
 /// A child process spawned with posix_spawn, so that its pid, parent and
 /// executable are exactly what the test chose.
-struct TestChildProcess {
-    let pid: pid_t
+public struct TestChildProcess {
+    public let pid: pid_t
 
     /// Spawns `path` with `arguments` (argv[0] included), `descriptor` passed as fd 3 if given.
-    static func spawn(_ path: String, _ arguments: [String], passing descriptor: Int32? = nil) throws -> TestChildProcess {
+    public static func spawn(_ path: String, _ arguments: [String], passing descriptor: Int32? = nil) throws -> TestChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -24,14 +24,14 @@ struct TestChildProcess {
     }
 
     /// Runs `arguments` (looked up in PATH) to completion; throws unless it exits 0.
-    static func run(_ arguments: [String]) throws {
+    public static func run(_ arguments: [String]) throws {
         let child = try spawn("/usr/bin/env", ["env"] + arguments)
         let status = try child.wait()
         guard status == 0 else { throw TestChildError.failed(arguments, status: status) }
     }
 
     /// Waits for the child to end; returns its wait(2) status.
-    func wait() throws -> Int32 {
+    public func wait() throws -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else { throw TestChildError.wait(errno: errno) }
@@ -40,12 +40,12 @@ struct TestChildProcess {
     }
 }
 
-enum TestChildError: Error, CustomStringConvertible {
+public enum TestChildError: Error, CustomStringConvertible {
     case spawn(String, errno: Int32)
     case wait(errno: Int32)
     case failed([String], status: Int32)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .spawn(let path, let errno): "cannot spawn \(path): \(String(cString: strerror(errno)))"
         case .wait(let errno): "waitpid: \(String(cString: strerror(errno)))"
