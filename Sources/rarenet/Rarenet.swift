@@ -22,9 +22,13 @@ struct Rarenet: AsyncParsableCommand {
     /// Runs the command. Errors are one line on standard error: usage and
     /// configuration errors exit 2, any other failure exits 1.
     static func main() async {
+        // A closed standard output is a write error to report, not a signal that kills.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
-            if var asyncCommand = command as? any AsyncParsableCommand {
+            if let attaching = command as? any ProbeAttachingCommand {
+                try await runOnMainThread(attaching)
+            } else if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()

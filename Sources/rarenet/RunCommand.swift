@@ -7,7 +7,7 @@ import RarenetSensor
 import ServiceLifecycle
 
 /// `rarenet run`: the live sensor.
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: ProbeAttachingCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Attach the probes and flag rare network activity, live (root).",
@@ -50,7 +50,14 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Logging")
     var logging: LoggingOptions
 
-    func run() async throws {
+    /// What the privileged start-up hands to the service.
+    struct Attached: Sendable {
+        let configuration: SensorConfiguration
+        let attachment: SensorAttachment
+        let logger: Logger
+    }
+
+    func attachProbes() throws -> Attached {
         var overrides = ConfigurationOverrides()
         overrides.set(.attach, to: attach, flag: "--attach")
         overrides.set(.ringBufferSize, to: ringBufferSize, flag: "--ring-buffer-size")
@@ -61,8 +68,14 @@ struct RunCommand: AsyncParsableCommand {
         overrides.set(.processTableCapacity, to: processTableCapacity, flag: "--process-table-capacity")
         scoring.apply(to: &overrides)
         let configuration = try SensorConfiguration.load(file: config, overrides: overrides)
-
         let logger = logging.makeLogger()
+        let attachment = try SensorAttachment.attach(
+            configuration: configuration, resetBaseline: resetBaseline, dropPrivileges: true, logger: logger)
+        return Attached(configuration: configuration, attachment: attachment, logger: logger)
+    }
+
+    func run(attached: Attached) async throws {
+        let (configuration, logger) = (attached.configuration, attached.logger)
         let metrics = SensorMetrics(
             version: RarenetVersion.current,
             detectors: configuration.scoring.detectors.map(\.rawValue))
@@ -77,7 +90,10 @@ struct RunCommand: AsyncParsableCommand {
             services.append(server)
         }
         services.append(Sensor(
-            configuration: configuration, resetBaseline: resetBaseline, metrics: metrics, logger: logger))
+            attachment: attached.attachment,
+            snapshotInterval: configuration.state.snapshotInterval,
+            metrics: metrics,
+            logger: logger))
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
