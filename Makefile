@@ -68,8 +68,12 @@ test: deps test-deps bpf
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The binary, the systemd unit, and the example configuration (kept if one exists).
 install: build
 	install -D -m 0755 .build/release/rarenet $(DESTDIR)$(PREFIX)/bin/rarenet
+	install -D -m 0644 deploy/rarenet.service $(DESTDIR)/etc/systemd/system/rarenet.service
+	@if [ ! -e $(DESTDIR)/etc/rarenet/rarenet.yaml ]; then \
+		install -D -m 0644 deploy/rarenet.yaml $(DESTDIR)/etc/rarenet/rarenet.yaml; fi
 
 clean:
 	rm -rf .build/bpf .build/release .build/debug
