@@ -6,6 +6,6 @@ struct Rarenet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rarenet",
         abstract: "Flag processes whose network use (connect, bind) is statistically rare.",
-        subcommands: []
+        subcommands: [ReplayCommand.self, LearnCommand.self, MergeCommand.self]
     )
 }
