@@ -18,7 +18,7 @@ public struct EventReplay {
     /// How often, in event time, the sketches' fill is checked.
     public static let healthCheckInterval = Duration.seconds(3600)
     /// Distinct keys counted per detector for the summary; beyond, it says "more than".
-    public static let distinctKeyLimit = 1 << 22
+    public static let distinctKeyLimit = 1 << 20
 
     /// The scorer, holding the baseline learned so far.
     public private(set) var scorer: RarityScorer
@@ -103,7 +103,7 @@ public struct EventReplay {
     /// Scores one event; `write` receives each alert or notice line it causes.
     public mutating func score(_ event: NetworkEvent, write: ([UInt8]) throws -> Void) throws {
         events += 1
-        try checkHealthIfDue(at: event.timestamp, write: write)
+        try checkHealthIfDue(at: event.timestamp, hostName: event.host, write: write)
         let scoringEvent = ScoringEvent(
             timestamp: event.timestamp,
             action: event.action,
@@ -144,7 +144,7 @@ public struct EventReplay {
 
     /// When a bucket has completed and the check is due, writes a notice for
     /// every detector whose sketch has just become saturated.
-    private mutating func checkHealthIfDue(at time: EventTimestamp, write: ([UInt8]) throws -> Void) throws {
+    private mutating func checkHealthIfDue(at time: EventTimestamp, hostName: String?, write: ([UInt8]) throws -> Void) throws {
         let nanoseconds = time.nanosecondsSinceEpoch
         let span = max(1, Int64(scorer.configuration.bucketSpan / .nanoseconds(1)))
         let bucket = nanoseconds >= 0 ? nanoseconds / span : (nanoseconds + 1) / span - 1
@@ -155,7 +155,9 @@ public struct EventReplay {
             guard let health = scorer.health(of: detector) else { continue }
             defer { saturated[index] = health.isSaturated }
             guard health.isSaturated, !saturated[index], writesAlerts else { continue }
-            let notice = SensorNotice(timestamp: time, kind: .baselineSaturated(fillRatio: health.fillRatio), detector: detector.rawValue)
+            let notice = SensorNotice(
+                timestamp: time, kind: .baselineSaturated(fillRatio: health.fillRatio), detector: detector.rawValue, hostName: hostName
+            )
             try emit(write) { ECSAlertEncoder.encode(notice, into: &$0) }
         }
     }

@@ -21,7 +21,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Append alerts to this file (created 0600) instead of standard output.")
     var alerts: String?
 
-    @Flag(help: "Stop with a non-zero exit at the first bad line.")
+    @Flag(help: "Stop with a non-zero exit at the first bad line (the baseline in --state is then not saved).")
     var strict = false
 
     @OptionGroup var state: StateOptions
@@ -36,8 +36,8 @@ struct ReplayCommand: ParsableCommand {
             try replay.run(&reader, strict: strict, write: { try sink.write(line: $0.dropLast()) }, reportBadLine: report)
         }
         printToStandardError(replay.summary.description)
-        try store?.save(replay.scorer.baseline)
         try outcome.get()
+        try store?.save(replay.scorer.baseline)
     }
 }
 
