@@ -58,8 +58,9 @@ let package = Package(
         // The rarity scorer: pure Swift, no libbpf, no I/O.
         .target(name: "RarenetScoring", dependencies: ["RarenetEvents"]),
 
-        // Baseline snapshots on disk: versioned, checksummed, atomic; merge.
-        .target(name: "RarenetBaseline", dependencies: ["RarenetScoring", "RarenetEvents"]),
+        // Baseline snapshots on disk (private, atomic) and the offline engines that
+        // build and use them from recorded events: replay, learn, merge.
+        .target(name: "RarenetBaseline", dependencies: ["RarenetScoring", "RarenetEvents", "RarenetAlerts", "RarenetConfig"]),
 
         // ECS-shaped alert lines and the sinks that write them.
         .target(
@@ -124,7 +125,7 @@ let package = Package(
         ),
         .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetTestSupport", "RarenetAttribution"]),
         .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetScoring"]),
-        .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetTestSupport", "RarenetBaseline", "RarenetScoring"]),
+        .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetTestSupport", "RarenetBaseline", "RarenetScoring", "RarenetEvents"]),
         .testTarget(
             name: "RarenetOutputTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import RarenetEvents
+import RarenetScoring
 
 /// One rarity alert as plain values, ready to be written as an ECS line by
 /// ``ECSAlertEncoder``.
@@ -166,5 +167,20 @@ public struct RarityAssessment: Sendable, Hashable {
         self.baselineBuckets = baselineBuckets
         self.firstSeen = firstSeen
         self.scale = scale
+    }
+}
+
+extension RarityAssessment {
+    /// The evidence of a scorer alert; `scale` names its time scale (`15m`, `1d`).
+    public init(_ alert: Alert, scale: String) {
+        self.init(
+            detector: alert.detector.rawValue,
+            score: alert.score,
+            probability: alert.probability,
+            seenBuckets: alert.seenBuckets,
+            baselineBuckets: alert.baselineBuckets,
+            firstSeen: alert.firstSeen,
+            scale: scale
+        )
     }
 }

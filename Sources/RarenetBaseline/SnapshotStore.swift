@@ -91,14 +91,18 @@ public final class SnapshotStore: Sendable {
             }
         }
         defer { close(file) }
-        var status = stat()
-        guard fstat(file, &status) == 0 else { throw .system(path: path, operation: "fstat", code: errno) }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
-        try Self.checkOwnership(of: file, path: path)
-        guard status.st_size <= maximumSnapshotSize else {
-            throw .tooLarge(path: path, size: Int(status.st_size), limit: maximumSnapshotSize)
-        }
-        return try Self.readAll(file, path: path, expectedSize: Int(status.st_size), limit: maximumSnapshotSize)
+        return try Self.readSnapshot(file, path: path, limit: maximumSnapshotSize, checksOwnership: true)
+    }
+
+    /// The bytes of the snapshot file at `path`, for example one copied from
+    /// another host for a merge: a regular file of at most `maximumSize` bytes.
+    /// Unlike ``load()``, it follows links and accepts any owner: the file is
+    /// only read.
+    public static func readSnapshot(atPath path: String, maximumSize: Int = defaultMaximumSnapshotSize) throws(SnapshotStoreError) -> [UInt8] {
+        let file = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard file >= 0 else { throw .system(path: path, operation: "open", code: errno) }
+        defer { close(file) }
+        return try readSnapshot(file, path: path, limit: maximumSize, checksOwnership: false)
     }
 
     /// Loads and decodes the snapshot.
@@ -214,6 +218,17 @@ public final class SnapshotStore: Sendable {
                 throw writeError(path: path, operation: "write", code: errno)
             }
         }
+    }
+
+    /// Checks that `file` is a regular file within `limit` bytes (and, when
+    /// `checksOwnership`, safely owned) and reads it whole.
+    private static func readSnapshot(_ file: Int32, path: String, limit: Int, checksOwnership: Bool) throws(SnapshotStoreError) -> [UInt8] {
+        var status = stat()
+        guard fstat(file, &status) == 0 else { throw .system(path: path, operation: "fstat", code: errno) }
+        guard status.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
+        if checksOwnership { try checkOwnership(of: file, path: path) }
+        guard status.st_size <= limit else { throw .tooLarge(path: path, size: Int(status.st_size), limit: limit) }
+        return try readAll(file, path: path, expectedSize: Int(status.st_size), limit: limit)
     }
 
     private static func readAll(_ file: Int32, path: String, expectedSize: Int, limit: Int) throws(SnapshotStoreError) -> [UInt8] {

@@ -289,7 +289,10 @@ private struct EventLineScanner {
     func decodeString(_ range: Range<Int>, hasEscapes: Bool, field: EventField?) throws(EventLineError) -> String {
         let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
         if !hasEscapes {
-            guard let text = String(validating: raw, as: UTF8.self) else {
+            let utf8 = raw.assumingMemoryBound(to: UInt8.self)
+            // Fast path: ASCII is valid UTF-8 as it is.
+            if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+            guard let text = String(validating: utf8, as: UTF8.self) else {
                 throw EventLineError(field: field?.name, reason: "is not valid UTF-8")
             }
             return text
@@ -355,25 +358,27 @@ private struct EventLineScanner {
             throw EventLineError(field: field.name, reason: "expected \(what), found \(token.kind)")
         }
         let text = UnsafeRawBufferPointer(rebasing: bytes[textRange])
-        let outOfRange = EventLineError(field: field.name, reason: "\(numberText(textRange)) is not \(what)")
-        guard isInteger else { throw outOfRange }
+        func outOfRange() -> EventLineError {
+            EventLineError(field: field.name, reason: "\(numberText(textRange)) is not \(what)")
+        }
+        guard isInteger else { throw outOfRange() }
         let isNegative = text.first == UInt8(ascii: "-")
         var magnitude: UInt64 = 0
         for byte in text.dropFirst(isNegative ? 1 : 0) {
             let (shifted, overflow) = magnitude.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = shifted.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
-            guard !overflow, !overflow2 else { throw outOfRange }
+            guard !overflow, !overflow2 else { throw outOfRange() }
             magnitude = sum
         }
         let value: Int64
         if isNegative {
-            guard magnitude <= UInt64(Int64.max) + 1 else { throw outOfRange }
+            guard magnitude <= UInt64(Int64.max) + 1 else { throw outOfRange() }
             value = magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
         } else {
-            guard magnitude <= UInt64(Int64.max) else { throw outOfRange }
+            guard magnitude <= UInt64(Int64.max) else { throw outOfRange() }
             value = Int64(magnitude)
         }
-        guard range.contains(value) else { throw outOfRange }
+        guard range.contains(value) else { throw outOfRange() }
         return value
     }
 

@@ -48,7 +48,7 @@ final class AlertOutput: Sendable {
             transport: network.transport,
             networkType: network.family,
             hostName: hostName,
-            rarity: RarityAssessment(alert))
+            rarity: RarityAssessment(alert, scale: DurationSyntax.format(alert.scale)))
         write(ECSAlertEncoder.line(for: record))
     }
 
@@ -74,19 +74,5 @@ final class AlertOutput: Sendable {
         } catch {
             logger.error("cannot write an alert", metadata: ["error": "\(error)", "alert": "\(line)"])
         }
-    }
-}
-
-extension RarityAssessment {
-    /// The `rarenet` object of an alert line.
-    init(_ alert: Alert) {
-        self.init(
-            detector: alert.detector.rawValue,
-            score: alert.score,
-            probability: alert.probability,
-            seenBuckets: alert.seenBuckets,
-            baselineBuckets: alert.baselineBuckets,
-            firstSeen: alert.firstSeen,
-            scale: DurationSyntax.format(alert.scale))
     }
 }

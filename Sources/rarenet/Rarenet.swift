@@ -12,7 +12,7 @@ struct Rarenet: AsyncParsableCommand {
         commandName: "rarenet",
         abstract: "Flag processes whose network use (connect, bind) is statistically rare.",
         version: RarenetVersion.current,
-        subcommands: [RunCommand.self]
+        subcommands: [RunCommand.self, ReplayCommand.self, LearnCommand.self, MergeCommand.self]
     )
 
     /// Exit status of a usage or configuration error: a bad flag, a bad
@@ -39,8 +39,7 @@ struct Rarenet: AsyncParsableCommand {
                 exit(withError: error)  // --help, --version
             }
             let message = isUsageError(error) ? message(for: error) : String(describing: error)
-            let line = "rarenet: \(message)\n"
-            _ = line.withCString { write(STDERR_FILENO, $0, strlen($0)) }
+            printToStandardError("rarenet: \(message)")
             Glibc.exit(isUsageError(error) ? usageErrorStatus : EXIT_FAILURE)
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RarenetConfig
+import RarenetScoring
 
 /// The scoring, alerting and exclusion flags shared by `run`, `replay` and `learn`.
 ///
@@ -54,6 +55,14 @@ struct ScoringOptions: ParsableArguments {
 
     @Option(name: .customLong("exclude-cidr"), help: "Never score connects to this network, repeatable. [exclusions.cidrs]")
     var excludedCIDRs: [String] = []
+
+    /// The scorer's settings for offline scoring (replay, learn): the defaults,
+    /// then the configuration `file`, then these flags.
+    func configuration(file: String?) throws -> ScoringConfiguration {
+        var overrides = ConfigurationOverrides()
+        apply(to: &overrides)
+        return ScoringConfiguration(try SensorConfiguration.load(file: file, overrides: overrides), sensorProcessID: nil)
+    }
 
     /// Adds the flags that were given to `overrides`.
     func apply(to overrides: inout ConfigurationOverrides) {
