@@ -60,7 +60,7 @@ let package = Package(
 
         // Baseline snapshots on disk (private, atomic) and the offline engines that
         // build and use them from recorded events: replay, learn, merge.
-        .target(name: "RarenetBaseline", dependencies: ["RarenetScoring", "RarenetEvents", "RarenetAlerts", "RarenetConfig"]),
+        .target(name: "RarenetBaseline", dependencies: ["RarenetScoring", "RarenetEvents", "RarenetAlerts"]),
 
         // ECS-shaped alert lines and the sinks that write them.
         .target(

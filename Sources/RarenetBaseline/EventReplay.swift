@@ -1,5 +1,4 @@
 import RarenetAlerts
-import RarenetConfig
 import RarenetEvents
 import RarenetScoring
 

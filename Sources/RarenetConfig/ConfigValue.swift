@@ -1,3 +1,4 @@
+import RarenetEvents
 import RarenetMetrics
 
 /// A value as written in the file or on the command line, before validation:

@@ -1,3 +1,4 @@
+import RarenetEvents
 import RarenetMetrics
 
 /// A field of the configuration, named by its path in the file (`scoring.threshold`).
