@@ -1,5 +1,6 @@
 import RarenetEvents
 import RarenetMetrics
+import RarenetScoring
 
 /// A field of the configuration, named by its path in the file (`scoring.threshold`).
 ///
@@ -139,7 +140,7 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
         case .excludedCIDRs:
             configuration.exclusions.cidrs = try value.list { element throws(ConfigProblem) in
                 let text = try element.text()
-                guard let block = AddressBlock(text) else {
+                guard let block = AddressRange(text) else {
                     throw element.problem("must be an address or network like 10.0.0.0/8 or 2001:db8::/32 (got \"\(text)\")")
                 }
                 return block

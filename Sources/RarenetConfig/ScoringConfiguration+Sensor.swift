@@ -22,7 +22,7 @@ extension ScoringConfiguration {
         exclusions.processNames = Set(excluded.processNames)
         exclusions.executables = Set(excluded.executables)
         exclusions.users = excluded.users.map { UInt32($0).map(UserSelector.id) ?? .name($0) }
-        exclusions.destinations += excluded.cidrs.compactMap { AddressRange($0.description) }
+        exclusions.destinations += excluded.cidrs
         exclusions.sensorProcessID = sensorProcessID
     }
 }

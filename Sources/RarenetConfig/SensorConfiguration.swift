@@ -1,3 +1,4 @@
+import RarenetScoring
 import RarenetMetrics
 
 /// Every option of the sensor, as plain values.
@@ -181,6 +182,6 @@ public struct SensorConfiguration: Sendable, Hashable {
         /// `exclusions.users`: user names or numeric user ids.
         public var users: [String] = []
         /// `exclusions.cidrs`: destination networks (`10.0.0.0/8`, `2001:db8::/32`).
-        public var cidrs: [AddressBlock] = []
+        public var cidrs: [AddressRange] = []
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RarenetConfig
+import RarenetScoring
 import RarenetEvents
 import RarenetMetrics
 import RarenetTestSupport
@@ -74,7 +75,7 @@ struct ConfigurationTests {
         expected.exclusions.executables = ["/usr/sbin/chronyd"]
         expected.exclusions.users = ["backup", "998"]
         expected.exclusions.cidrs = [
-            AddressBlock("10.0.0.0/8")!, AddressBlock("2001:db8::/32")!, AddressBlock("192.0.2.7/32")!,
+            AddressRange("10.0.0.0/8")!, AddressRange("2001:db8::/32")!, AddressRange("192.0.2.7/32")!,
         ]
         #expect(try SensorConfiguration.parse(yaml: yaml, file: "all.yaml") == expected)
         let outputs = try SensorConfiguration.parse(yaml: "outputs: {alerts: '-', metrics_address: '0'}", file: "x").outputs
@@ -145,7 +146,7 @@ struct ConfigurationTests {
 
     @Test("a bad value is an error naming the file, the line, the field and why", arguments: badCases)
     func badValuesAreNamed(_ bad: BadCase) {
-        let error = #expect(throws: ConfigurationError.self) {
+        let error = #expect(throws: RarenetConfig.ConfigurationError.self) {
             try SensorConfiguration.parse(yaml: bad.yaml, file: "/etc/rarenet/rarenet.yaml")
         }
         guard let error else { return }
@@ -186,14 +187,14 @@ struct ConfigurationTests {
     func badFlagIsNamed() {
         var overrides = ConfigurationOverrides()
         overrides.set(.threshold, to: "150", flag: "--threshold")
-        let error = #expect(throws: ConfigurationError.self) {
+        let error = #expect(throws: RarenetConfig.ConfigurationError.self) {
             try SensorConfiguration.load(file: nil, overrides: overrides)
         }
         #expect(error?.description == #"--threshold (scoring.threshold): must be a number from 0 to 100 (got "150")"#)
 
         var listOverrides = ConfigurationOverrides()
         listOverrides.set(.excludedCIDRs, to: ["10.0.0.0/8", "nope"], flag: "--exclude-cidr")
-        let listError = #expect(throws: ConfigurationError.self) {
+        let listError = #expect(throws: RarenetConfig.ConfigurationError.self) {
             try SensorConfiguration.load(file: nil, overrides: listOverrides)
         }
         #expect(listError?.source == .flag("--exclude-cidr"))
@@ -208,14 +209,14 @@ struct ConfigurationTests {
 
         for mode: mode_t in [0o664, 0o646, 0o666] {
             chmod(file, mode)
-            let error = #expect(throws: ConfigurationError.self) { try SensorConfiguration.load(file: file) }
+            let error = #expect(throws: RarenetConfig.ConfigurationError.self) { try SensorConfiguration.load(file: file) }
             #expect(error?.description.hasPrefix("\(file): refused: \(file) is writable by other users") == true,
                     "\(String(describing: error))")
         }
         chmod(file, 0o600)
         chmod(directory.path, 0o777)
         defer { chmod(directory.path, 0o700) }
-        let error = #expect(throws: ConfigurationError.self) { try SensorConfiguration.load(file: file) }
+        let error = #expect(throws: RarenetConfig.ConfigurationError.self) { try SensorConfiguration.load(file: file) }
         #expect(error?.reason == "refused: \(directory.path) is writable by other users (mode 777)")
     }
 
@@ -226,23 +227,23 @@ struct ConfigurationTests {
         let directory = try TemporaryDirectory()
         let file = try directory.write("{}", to: "rarenet.yaml")
         #expect(chown(file, 4321, 4321) == 0)
-        let error = #expect(throws: ConfigurationError.self) { try SensorConfiguration.load(file: file) }
+        let error = #expect(throws: RarenetConfig.ConfigurationError.self) { try SensorConfiguration.load(file: file) }
         #expect(error?.reason == "refused: \(file) is owned by uid 4321, not root or uid 0")
     }
 
     @Test("a missing, non-regular or oversized file is a clear error")
     func unreadableFiles() throws {
         let directory = try TemporaryDirectory()
-        let missing = #expect(throws: ConfigurationError.self) {
+        let missing = #expect(throws: RarenetConfig.ConfigurationError.self) {
             try SensorConfiguration.load(file: "\(directory.path)/absent.yaml")
         }
         #expect(missing?.description == "\(directory.path)/absent.yaml: cannot open: No such file or directory")
 
-        let notFile = #expect(throws: ConfigurationError.self) { try SensorConfiguration.load(file: directory.path) }
+        let notFile = #expect(throws: RarenetConfig.ConfigurationError.self) { try SensorConfiguration.load(file: directory.path) }
         #expect(notFile?.reason == "is not a regular file")
 
         let big = try directory.write("#" + String(repeating: "x", count: SensorConfiguration.maximumFileSize), to: "big.yaml")
-        let tooBig = #expect(throws: ConfigurationError.self) { try SensorConfiguration.load(file: big) }
+        let tooBig = #expect(throws: RarenetConfig.ConfigurationError.self) { try SensorConfiguration.load(file: big) }
         #expect(tooBig?.reason == "is larger than 1 MiB")
     }
 
@@ -276,27 +277,27 @@ struct DurationSyntaxTests {
     }
 }
 
-@Suite("AddressBlock")
-struct AddressBlockTests {
+@Suite("AddressRange")
+struct AddressRangeTests {
     @Test("a block contains exactly the addresses under its prefix")
     func contains() throws {
-        let block = try #require(AddressBlock("10.1.2.3/16"))
+        let block = try #require(AddressRange("10.1.2.3/16"))
         #expect(block.description == "10.1.0.0/16")
         #expect(block.contains(IPAddress("10.1.255.255")!))
         #expect(!block.contains(IPAddress("10.2.0.0")!))
         #expect(!block.contains(IPAddress("::ffff:10.1.0.1")!))
-        let v6 = try #require(AddressBlock("2001:db8:ff::/40"))
+        let v6 = try #require(AddressRange("2001:db8:ff::/40"))
         #expect(v6.contains(IPAddress("2001:db8:ff::1")!))
         #expect(!v6.contains(IPAddress("2001:db8:1ff::1")!))
-        #expect(AddressBlock("0.0.0.0/0")!.contains(IPAddress("192.0.2.1")!))
-        #expect(AddressBlock("::/0")!.contains(IPAddress("::1")!))
-        #expect(AddressBlock("2001:db8::1")!.description == "2001:db8::1/128")
-        #expect(AddressBlock("2001:db8::1/65")!.contains(IPAddress("2001:db8::7fff:0:0:1")!))
-        #expect(!AddressBlock("2001:db8::1/65")!.contains(IPAddress("2001:db8::8000:0:0:1")!))
+        #expect(AddressRange("0.0.0.0/0")!.contains(IPAddress("192.0.2.1")!))
+        #expect(AddressRange("::/0")!.contains(IPAddress("::1")!))
+        #expect(AddressRange("2001:db8::1")!.description == "2001:db8::1/128")
+        #expect(AddressRange("2001:db8::1/65")!.contains(IPAddress("2001:db8::7fff:0:0:1")!))
+        #expect(!AddressRange("2001:db8::1/65")!.contains(IPAddress("2001:db8::8000:0:0:1")!))
     }
 
     @Test("invalid blocks are refused", arguments: ["10.0.0.0/33", "10.0.0.0/", "10.0.0/8", "::/129", "x/8", "10.0.0.0/-1"])
     func refuses(text: String) {
-        #expect(AddressBlock(text) == nil)
+        #expect(AddressRange(text) == nil)
     }
 }
