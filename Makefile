@@ -14,6 +14,9 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS   := $(wildcard bpf/*.h)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -Ibpf
 RUN_ARGS   ?=
+# libFuzzer seconds per target: `make fuzz`, and the short run inside `make test`.
+FUZZ_SECONDS    ?= 600
+FUZZ_CI_SECONDS ?= 30
 
 # Debian packages the build needs, and those only the tests need.
 BUILD_PKGS := libbpf-dev libelf-dev zlib1g-dev pkg-config linux-libc-dev
@@ -21,7 +24,7 @@ TEST_PKGS  := iproute2 prometheus
 DEPS_STAMP := .build/.deps-build
 TEST_STAMP := .build/.deps-test
 
-.PHONY: all deps test-deps bpf build run test install clean
+.PHONY: all deps test-deps bpf build run test fuzz install clean
 
 all: build
 
@@ -63,10 +66,16 @@ build: deps bpf
 run: build
 	./.build/release/rarenet run $(RUN_ARGS)
 
-# One debug build of everything (tests included), then the tests without rebuilding.
+# One debug build of everything (tests included), then the tests without
+# rebuilding, then every fuzz target for a short, bounded time.
 test: deps test-deps bpf
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Fuzz/run.sh $(FUZZ_CI_SECONDS)
+
+# Every libFuzzer target for $(FUZZ_SECONDS) s each, one at a time (Fuzz/run.sh).
+fuzz: deps bpf
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 # The binary, the systemd unit, and the example configuration (kept if one exists).
 install: build
@@ -76,4 +85,4 @@ install: build
 		install -D -m 0644 deploy/rarenet.yaml $(DESTDIR)/etc/rarenet/rarenet.yaml; fi
 
 clean:
-	rm -rf .build/bpf .build/release .build/debug
+	rm -rf .build/bpf .build/release .build/debug Fuzz/.build

@@ -96,11 +96,13 @@ public struct EventLineReader: ~Copyable {
         while true {
             guard let line = try nextLine() else { return nil }
             lineNumber += 1
-            if !discardingLine, isBlank(line) { continue }
+            // Length first: a line over the limit is a bad line whatever it holds,
+            // whether or not it fitted in the buffer.
             if discardingLine || line.count > maximumLineLength {
                 discardingLine = false
                 return .failure(bad(EventLineError(field: nil, reason: "line is longer than \(maximumLineLength) bytes")))
             }
+            if isBlank(line) { continue }
             let parsed = buffer.withUnsafeBytes { bytes in
                 EventLineParser.parse(UnsafeRawBufferPointer(rebasing: bytes[line]))
             }
