@@ -33,6 +33,8 @@ extension SensorTests {
             print("rarenet e2e: alert for a new binary \(latency) after its spawn")
 
             #expect(alert?.string("process.executable") == resolvedPath(newcomer))
+            #expect(alert?.number("process.parent.pid") == Double(getpid()))
+            #expect(alert?["process.args"] as? [String] == [newcomer, "-c", ": 3<>/dev/tcp/198.18.0.2/\(traffic.server.port)"])
             #expect(alert?.string("event.action") == "connection_attempted")
             #expect(alert?.string("destination.ip") == traffic.serverAddress)
             #expect(alert?.number("destination.port") == Double(traffic.server.port))
