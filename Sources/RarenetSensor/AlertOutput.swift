@@ -69,8 +69,11 @@ final class AlertOutput: Sendable {
     }
 
     private func write(_ line: String) {
+        // The encoder's line ends with its newline; the sink adds its own and
+        // refuses a line that holds one.
+        let content = line.utf8.last == UInt8(ascii: "\n") ? line.utf8.dropLast() : line.utf8[...]
         do {
-            try sink.write(line: line)
+            try sink.write(line: content)
         } catch {
             logger.error("cannot write an alert", metadata: ["error": "\(error)", "alert": "\(line)"])
         }

@@ -1,5 +1,6 @@
 import Foundation
 import RarenetAlerts
+import RarenetTestSupport
 import Testing
 
 @Suite("AlertSink")

@@ -1,5 +1,6 @@
 import Foundation
 import RarenetMetrics
+import RarenetTestSupport
 import Testing
 
 /// The files in deploy/: Prometheus rules and scrape config, the Grafana dashboard, the systemd unit.

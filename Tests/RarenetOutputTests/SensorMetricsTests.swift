@@ -2,6 +2,7 @@ import Metrics
 import Prometheus
 import RarenetEvents
 import RarenetMetrics
+import RarenetTestSupport
 import Testing
 
 @Suite("SensorMetrics")

@@ -11,12 +11,14 @@ public final class TestNetworkNamespace {
     public static let namespaceAddress = TestEndpoint.ipv4(198, 18, 0, 2)
 
     public let name: String
+    /// The root namespace's end of the veth pair.
+    private let hostEnd: String
 
     /// Creates the namespace and the veth pair; removes whatever it made if a step fails.
     public init() throws {
         let id = getpid()
         name = "rarenet-test-\(id)"
-        let hostEnd = "rnt\(id)h"
+        hostEnd = "rnt\(id)h"
         let namespaceEnd = "rnt\(id)n"
         try TestChildProcess.run(["ip", "netns", "add", name])
         do {
@@ -66,7 +68,11 @@ public final class TestNetworkNamespace {
         return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
     }()
 
+    /// Deletes the veth pair at once (the namespace itself outlives its name
+    /// while a socket in it is open, and is destroyed asynchronously), so the
+    /// next test can create the pair again right away; then removes the name.
     private func remove() {
+        try? TestChildProcess.run(["ip", "link", "delete", hostEnd])
         try? TestChildProcess.run(["ip", "netns", "delete", name])
     }
 }

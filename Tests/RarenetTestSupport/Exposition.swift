@@ -1,22 +1,22 @@
 /// The samples of a Prometheus text exposition, parsed for assertions.
-struct Exposition {
-    struct Sample: Hashable {
-        var name: String
-        var labels: [String: String]
-        var value: Double
+public struct Exposition: Sendable {
+    public struct Sample: Hashable, Sendable {
+        public var name: String
+        public var labels: [String: String]
+        public var value: Double
     }
 
-    var samples: [Sample] = []
+    public var samples: [Sample] = []
     /// Metric family name -> type, from the `# TYPE` lines.
-    var types: [String: String] = [:]
+    public var types: [String: String] = [:]
     /// Metric family name -> help text, from the `# HELP` lines.
-    var help: [String: String] = [:]
+    public var help: [String: String] = [:]
 
-    init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8]) {
         self.init(String(decoding: bytes, as: UTF8.self))
     }
 
-    init(_ text: String) {
+    public init(_ text: String) {
         for line in text.split(separator: "\n") {
             let words = line.split(separator: " ", maxSplits: 3)
             if line.hasPrefix("# TYPE "), words.count == 4 {
@@ -30,7 +30,7 @@ struct Exposition {
     }
 
     /// The value of the one sample with this name and exactly these labels.
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    public func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         samples.first { $0.name == name && $0.labels == labels }?.value
     }
 

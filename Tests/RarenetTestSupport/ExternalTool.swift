@@ -1,5 +1,4 @@
 import Foundation
-import RarenetTestSupport
 import Testing
 
 /// Tools the output tests run for real: promtool and prometheus (Debian's
@@ -8,28 +7,28 @@ import Testing
 /// A test that needs promtool or prometheus is skipped when it is missing, unless
 /// `RARENET_REQUIRE_PRIVILEGED=1` (CI) is set: then it runs and fails. A test that
 /// needs systemd-analyze is skipped when it is missing.
-enum ExternalTool: String {
+public enum ExternalTool: String, Sendable {
     case promtool
     case prometheus
     case systemdAnalyze = "systemd-analyze"
 
     /// Where Debian installs it.
-    var path: String { "/usr/bin/\(rawValue)" }
+    public var path: String { "/usr/bin/\(rawValue)" }
 
-    var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: path) }
+    public var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: path) }
 
     /// Whether a test that needs the tool runs.
-    var testsShouldRun: Bool { isInstalled || Privileges.areRequired }
+    public var testsShouldRun: Bool { isInstalled || Privileges.areRequired }
 
     /// Throws when the tool is missing; call first in every test that needs it.
-    func require() throws {
+    public func require() throws {
         guard isInstalled else {
             throw LoopbackHTTP.Failure(description: "\(path) is missing and \(Privileges.requireVariable)=1 forbids skipping")
         }
     }
 
     /// Runs the tool to completion with `input` on stdin; returns its exit status and output (stdout + stderr).
-    func run(_ arguments: [String], input: [UInt8] = []) throws -> (status: Int32, output: String) {
+    public func run(_ arguments: [String], input: [UInt8] = []) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

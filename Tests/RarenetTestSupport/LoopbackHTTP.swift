@@ -5,19 +5,23 @@ import Glibc
 
 /// A minimal blocking HTTP/1.1 client for loopback test servers: one request per
 /// connection (`Connection: close`), reads until the server closes.
-enum LoopbackHTTP {
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: String
+public enum LoopbackHTTP {
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     /// Sends `method path` to 127.0.0.1:`port` and returns the parsed response.
-    static func request(
+    public static func request(
         _ method: String = "GET",
         port: Int,
         path: String,
@@ -32,17 +36,17 @@ enum LoopbackHTTP {
     }
 
     /// Writes `request` and reads everything the server sends until it closes.
-    static func exchange(port: Int, request: [UInt8]) throws -> [UInt8] {
+    public static func exchange(port: Int, request: [UInt8]) throws -> [UInt8] {
         let connection = try Connection(port: port)
         connection.send(request)
         return try connection.readUntilClosed()
     }
 
     /// One TCP connection to 127.0.0.1, closed on deinit; every read times out after 10 s.
-    final class Connection {
+    public final class Connection {
         private let fd: Int32
 
-        init(port: Int) throws {
+        public init(port: Int) throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
             var timeout = timeval(tv_sec: 10, tv_usec: 0)
@@ -63,7 +67,7 @@ enum LoopbackHTTP {
         deinit { close(fd) }
 
         /// Sends as much of `bytes` as the server takes (it may close early, e.g. after a 413).
-        func send(_ bytes: [UInt8]) {
+        public func send(_ bytes: [UInt8]) {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -73,14 +77,14 @@ enum LoopbackHTTP {
         }
 
         /// Reads until the server closes the connection.
-        func readUntilClosed() throws -> [UInt8] {
+        public func readUntilClosed() throws -> [UInt8] {
             var received: [UInt8] = []
             while let chunk = try read() { received += chunk }
             return received
         }
 
         /// Reads until what was received ends with `suffix` (or the server closes).
-        func read(endingWith suffix: String) throws -> String {
+        public func read(endingWith suffix: String) throws -> String {
             var received: [UInt8] = []
             while !received.ends(with: Array(suffix.utf8)), let chunk = try read() { received += chunk }
             return String(decoding: received, as: UTF8.self)
@@ -97,7 +101,7 @@ enum LoopbackHTTP {
     }
 
     /// Parses a status line, headers (names lowercased) and the body.
-    static func parse(_ raw: [UInt8]) throws -> Response {
+    public static func parse(_ raw: [UInt8]) throws -> Response {
         let text = String(decoding: raw, as: UTF8.self)
         guard let split = text.range(of: "\r\n\r\n") else {
             throw Failure(description: "no complete response: \(text.debugDescription)")
@@ -116,7 +120,7 @@ enum LoopbackHTTP {
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago (for servers that cannot report theirs).
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in.loopback(port: 0)
@@ -133,7 +137,7 @@ enum LoopbackHTTP {
 
 extension sockaddr_in {
     /// 127.0.0.1:`port`.
-    static func loopback(port: Int) -> sockaddr_in {
+    public static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
