@@ -44,11 +44,11 @@ struct LiveCaptureTests {
         let namespace = try TestNetworkNamespace()
         let capture = try LiveCapture()
         let me = try TestProcessIdentity.current()
-        let listener = try namespace.run { try TestSocket.listening(on: TestNetworkNamespace.namespaceAddress) }
+        let listener = try namespace.run { try TestSocket.listening(on: namespace.namespaceAddress) }
         let server = try listener.localEndpoint()
         let client = try TestSocket.connected(to: server)
         let local = try client.localEndpoint()
-        #expect(local.address == TestNetworkNamespace.hostAddress.address)
+        #expect(local.address == namespace.hostAddress.address)
         let records = try capture.records { !$0.network.connects(of: me.pid, from: local, to: server).isEmpty }
         let matches = records.network.connects(of: me.pid, from: local, to: server)
         #expect(matches.count == 1)

@@ -34,7 +34,7 @@ extension SensorTests {
 
             #expect(alert?.string("process.executable") == resolvedPath(newcomer))
             #expect(alert?.number("process.parent.pid") == Double(getpid()))
-            #expect(alert?["process.args"] as? [String] == [newcomer, "-c", ": 3<>/dev/tcp/198.18.0.2/\(traffic.server.port)"])
+            #expect(alert?["process.args"] as? [String] == [newcomer, "-c", ": 3<>/dev/tcp/\(traffic.serverAddress)/\(traffic.server.port)"])
             #expect(alert?.string("event.action") == "connection_attempted")
             #expect(alert?.string("destination.ip") == traffic.serverAddress)
             #expect(alert?.number("destination.port") == Double(traffic.server.port))
@@ -54,7 +54,7 @@ extension SensorTests {
             try expectNoPerProcessLabels(
                 in: sensor.metrics(),
                 values: [pid, barrierPID, getpid()].map(String.init) + traffic.clientPIDs.map(String.init)
-                    + [resolvedPath(newcomer), resolvedPath(barrier), traffic.serverAddress, "198.18.0.1",
+                    + [resolvedPath(newcomer), resolvedPath(barrier), traffic.serverAddress, traffic.hostAddress,
                        String(traffic.server.port)])
             #expect(try sensor.stop() == .exited(0))
         }

@@ -1,31 +1,46 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A network namespace the test creates, joined to the host by a veth pair:
-/// the host end is 198.18.0.1/30, the namespace end 198.18.0.2/30
-/// (198.18.0.0/15 is reserved for benchmarking; these addresses exist only
-/// while the namespace does). Removing the namespace removes the pair.
+/// the host end is 198.18.N.1/30, the namespace end 198.18.N.2/30, with N
+/// different for every namespace this test process creates, so suites that run
+/// in parallel never collide (198.18.0.0/15 is reserved for benchmarking; these
+/// addresses exist only while the namespace does). Removing the namespace
+/// removes the pair.
 public final class TestNetworkNamespace {
-    public static let hostAddress = TestEndpoint.ipv4(198, 18, 0, 1)
-    public static let namespaceAddress = TestEndpoint.ipv4(198, 18, 0, 2)
+    /// The host's end of the veth pair (port 0).
+    public let hostAddress: TestEndpoint
+    /// The namespace's end of the veth pair (port 0): the address tests connect to.
+    public let namespaceAddress: TestEndpoint
+    /// ``namespaceAddress`` as text, for shell commands and alert fields.
+    public var namespaceAddressText: String { "198.18.\(index).2" }
+    /// ``hostAddress`` as text.
+    public var hostAddressText: String { "198.18.\(index).1" }
 
     public let name: String
     /// The root namespace's end of the veth pair.
     private let hostEnd: String
+    private let index: UInt8
+
+    private static let created = Atomic<Int>(0)
 
     /// Creates the namespace and the veth pair; removes whatever it made if a step fails.
     public init() throws {
         let id = getpid()
-        name = "rarenet-test-\(id)"
-        hostEnd = "rnt\(id)h"
-        let namespaceEnd = "rnt\(id)n"
+        index = UInt8(truncatingIfNeeded: Self.created.add(1, ordering: .relaxed).oldValue)
+        hostAddress = .ipv4(198, 18, index, 1)
+        namespaceAddress = .ipv4(198, 18, index, 2)
+        name = "rarenet-test-\(id)-\(index)"
+        hostEnd = "rnt\(id)x\(index)h"
+        let namespaceEnd = "rnt\(id)x\(index)n"
         try TestChildProcess.run(["ip", "netns", "add", name])
         do {
             try TestChildProcess.run(["ip", "link", "add", hostEnd, "type", "veth", "peer", "name", namespaceEnd, "netns", name])
-            try TestChildProcess.run(["ip", "addr", "add", "198.18.0.1/30", "dev", hostEnd])
+            try TestChildProcess.run(["ip", "addr", "add", "\(hostAddressText)/30", "dev", hostEnd])
             try TestChildProcess.run(["ip", "link", "set", hostEnd, "up"])
-            try TestChildProcess.run(["ip", "-n", name, "addr", "add", "198.18.0.2/30", "dev", namespaceEnd])
+            try TestChildProcess.run(["ip", "-n", name, "addr", "add", "\(namespaceAddressText)/30", "dev", namespaceEnd])
             try TestChildProcess.run(["ip", "-n", name, "link", "set", namespaceEnd, "up"])
             try TestChildProcess.run(["ip", "-n", name, "link", "set", "lo", "up"])
         } catch {
