@@ -4,6 +4,7 @@ import RarenetAttribution
 import RarenetBaseline
 import RarenetCapture
 import RarenetConfig
+import RarenetEvents
 import RarenetMetrics
 import RarenetScoring
 import ServiceLifecycle
@@ -54,15 +55,11 @@ public final class Sensor: Service {
         let store = try SnapshotStore(directory: configuration.state.directory)
         try BaselinePersistence.restore(into: &scorer, from: store, resettingInvalid: resetBaseline, logger: logger)
         let alerts = AlertOutput(
-            sink: try AlertSink.opening(configuration.outputs.alerts),
-            hostName: Self.hostName(),
+            sink: try LineSink.opening(configuration.outputs.alerts),
+            hostName: HostName.current(),
             logger: logger)
 
-        let probes = try KernelProbes.load(
-            KernelProbes.Configuration(
-                attachMode: AttachMode(configuration.capture.attach),
-                ringBufferSize: try RingBufferSize(bytes: configuration.capture.ringBufferSize)),
-            logger: logger)
+        let probes = try KernelProbes.load(KernelProbes.Configuration(configuration.capture), logger: logger)
         let report = try probes.attach()
         recordAttach(report)
         let consumer = try RingBufferConsumer(mapFileDescriptor: probes.ringBuffer.fileDescriptor)
@@ -127,21 +124,25 @@ public final class Sensor: Service {
             }
         }
     }
+}
 
-    private static func hostName() -> String? {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+extension LineSink {
+    /// Opens the configured alert destination.
+    static func opening(_ destination: SensorConfiguration.AlertDestination) throws(LineSinkError) -> LineSink {
+        switch destination {
+        case .standardOutput: standardOutput()
+        case .file(let path): try LineSink(path: path)
+        }
     }
 }
 
-extension AlertSink {
-    /// Opens the configured alert destination.
-    static func opening(_ destination: SensorConfiguration.AlertDestination) throws(AlertSinkError) -> AlertSink {
-        switch destination {
-        case .standardOutput: standardOutput()
-        case .file(let path): try AlertSink(path: path)
-        }
+extension KernelProbes.Configuration {
+    /// The loader's configuration for the configured capture settings (the
+    /// calling process's own events excluded).
+    ///
+    /// - Throws: ``CaptureError/invalidRingBufferSize(_:)``.
+    public init(_ capture: SensorConfiguration.Capture) throws {
+        self.init(attachMode: AttachMode(capture.attach), ringBufferSize: try RingBufferSize(bytes: capture.ringBufferSize))
     }
 }
 
