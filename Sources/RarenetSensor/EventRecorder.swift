@@ -3,7 +3,6 @@ import RarenetAttribution
 import RarenetCapture
 import RarenetEvents
 import ServiceLifecycle
-import Synchronization
 
 /// `rarenet record`: every connect and bind the kernel probes see, attributed
 /// to its process and written as one line of the JSON-lines event format
@@ -94,32 +93,33 @@ public final class EventRecorder: Service {
 private final class RecordingLoop: @unchecked Sendable {
     /// What the loop did, read once it has finished.
     struct Summary {
+        /// Event lines written.
         var events: UInt64 = 0
+        /// Records the decoder did not trust.
         var rejectedRecords: UInt64 = 0
+        /// Why the output could not be written, when it could not.
         var outputFailure: LineSinkError?
     }
 
     private let consumer: RingBufferConsumer
-    private let waiter: EpollWaiter
+    private let drainLoop: RingDrainLoop
     private let table: ProcessTable<Never>
     private let output: LineSink
     private let hostName: String?
-    private let stopRequested = Atomic<Bool>(false)
     private var decoder = RecordDecoder()
     private var bootClock = BootClock()
     private var userNames = UserNameCache()
     private var lines = JSONLineWriter(capacity: 1 << 16)
+    private var linesInBatch: UInt64 = 0
     /// Written by the loop's thread; read after it has finished.
     private(set) var summary = Summary()
 
-    /// How long the loop sleeps at most, so that it sees a stop request.
-    private static let idleWait: Duration = .milliseconds(250)
     /// How often the wall clock is measured against the kernel's boot clock again.
     private static let clockInterval: Duration = .seconds(5)
 
     init(consumer: RingBufferConsumer, waiter: EpollWaiter, table: ProcessTable<Never>, output: LineSink, hostName: String?) {
         self.consumer = consumer
-        self.waiter = waiter
+        drainLoop = RingDrainLoop(waiter: waiter)
         self.table = table
         self.output = output
         self.hostName = hostName
@@ -127,35 +127,40 @@ private final class RecordingLoop: @unchecked Sendable {
 
     /// Asks the loop to write what the ring holds and stop. Any thread.
     func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        waiter.wakeUp()
+        drainLoop.stop()
     }
 
-    /// Runs until ``stop()`` or until the output fails; on the recording thread only.
+    /// Runs until ``stop()``; on the recording thread only. When the output
+    /// fails, the loop stops itself and drops what it still drains.
     func run() {
         let clock = ContinuousClock()
         var nextResynchronization = clock.now.advanced(by: Self.clockInterval)
-        while true {
-            let stopping = stopRequested.load(ordering: .acquiring)
+        drainLoop.run {
             lines.reset()
+            linesInBatch = 0
             let batch = consumer.drainBatch { bytes in
                 if let record = decoder.decode(bytes) { attribute(record) }
             }
-            do {
-                try output.write(lines: lines.bytes)
-            } catch {
-                summary.outputFailure = error
-                break
-            }
+            write()
             if clock.now >= nextResynchronization {
                 bootClock.resynchronize()
                 nextResynchronization = clock.now.advanced(by: Self.clockInterval)
             }
-            guard batch.end == .caughtUp else { continue }
-            if stopping { break }
-            _ = try? waiter.wait(timeout: Self.idleWait)
+            return batch
         }
         summary.rejectedRecords = decoder.rejections.total
+    }
+
+    /// Writes the batch's lines, unless the output has failed already.
+    private func write() {
+        guard summary.outputFailure == nil else { return }
+        do {
+            try output.write(lines: lines.bytes)
+            summary.events += linesInBatch
+        } catch {
+            summary.outputFailure = error
+            drainLoop.stop()
+        }
     }
 
     /// Feeds the process table, or encodes a connect or bind as an event line.
@@ -184,7 +189,7 @@ private final class RecordingLoop: @unchecked Sendable {
                 destinationPort: network.destinationPort,
                 host: hostName)
             EventLineEncoder.encode(event, into: &lines)
-            summary.events += 1
+            linesInBatch += 1
         }
     }
 }
