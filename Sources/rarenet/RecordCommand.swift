@@ -19,20 +19,14 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file (see deploy/rarenet.yaml); its capture and process_table settings apply.")
     var config: String?
 
-    @Option(help: "How the network hooks attach: auto | kprobe | tracepoint. [capture.attach]")
-    var attach: String?
-
-    @Option(help: "BPF ring buffer size, a power of two, e.g. 16MiB. [capture.ring_buffer_size]")
-    var ringBufferSize: String?
-
-    @Option(help: "Most processes tracked at once. [process_table.capacity]")
-    var processTableCapacity: String?
-
     @Option(help: "Event file (appended, created 0600); standard output when absent.")
     var output: String?
 
     @Option(help: "Stop after this long, e.g. 30s or 5m; until SIGINT/SIGTERM when absent.")
     var duration: String?
+
+    @OptionGroup(title: "Capture")
+    var capture: CaptureOptions
 
     @OptionGroup(title: "Logging")
     var logging: LoggingOptions
@@ -55,9 +49,7 @@ struct RecordCommand: AsyncParsableCommand {
 
     func run() async throws {
         var overrides = ConfigurationOverrides()
-        overrides.set(.attach, to: attach, flag: "--attach")
-        overrides.set(.ringBufferSize, to: ringBufferSize, flag: "--ring-buffer-size")
-        overrides.set(.processTableCapacity, to: processTableCapacity, flag: "--process-table-capacity")
+        capture.apply(to: &overrides)
         let configuration = try SensorConfiguration.load(file: config, overrides: overrides)
         let sink = try openOutput()
 
