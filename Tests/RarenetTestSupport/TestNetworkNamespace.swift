@@ -2,13 +2,29 @@
 import Glibc
 #endif
 
-/// A network namespace the test creates, joined to the host by a veth pair:
-/// the host end is 198.18.0.1/30, the namespace end 198.18.0.2/30
-/// (198.18.0.0/15 is reserved for benchmarking; these addresses exist only
-/// while the namespace does). Removing the namespace removes the pair.
+/// A network namespace the test creates, joined to the host by a veth pair
+/// on a /30 inside 198.18.0.0/15 (reserved for benchmarking; these addresses
+/// exist only while the namespace does): ``hostAddress`` on the host end,
+/// ``namespaceAddress`` on the namespace end. Removing the namespace removes the pair.
+///
+/// The /30 is chosen by the test process's pid, so that test processes running
+/// at once (several test targets, several checkouts) never share one; a process
+/// creates one namespace at a time.
 public final class TestNetworkNamespace {
-    public static let hostAddress = TestEndpoint.ipv4(198, 18, 0, 1)
-    public static let namespaceAddress = TestEndpoint.ipv4(198, 18, 0, 2)
+    /// This process's /30: its first address, as an offset into 198.18.0.0/15.
+    private static let subnetOffset = Int(getpid()) % (1 << 15) * 4
+
+    public static let hostAddress = address(at: subnetOffset + 1)
+    public static let namespaceAddress = address(at: subnetOffset + 2)
+
+    private static func address(at offset: Int) -> TestEndpoint {
+        .ipv4(198, UInt8(18 + offset >> 16), UInt8(truncatingIfNeeded: offset >> 8), UInt8(truncatingIfNeeded: offset))
+    }
+
+    /// `a.b.c.d/30`, for `ip addr add`.
+    private static func prefix(_ endpoint: TestEndpoint) -> String {
+        endpoint.address.map(String.init).joined(separator: ".") + "/30"
+    }
 
     public let name: String
 
@@ -21,9 +37,9 @@ public final class TestNetworkNamespace {
         try TestChildProcess.run(["ip", "netns", "add", name])
         do {
             try TestChildProcess.run(["ip", "link", "add", hostEnd, "type", "veth", "peer", "name", namespaceEnd, "netns", name])
-            try TestChildProcess.run(["ip", "addr", "add", "198.18.0.1/30", "dev", hostEnd])
+            try TestChildProcess.run(["ip", "addr", "add", Self.prefix(Self.hostAddress), "dev", hostEnd])
             try TestChildProcess.run(["ip", "link", "set", hostEnd, "up"])
-            try TestChildProcess.run(["ip", "-n", name, "addr", "add", "198.18.0.2/30", "dev", namespaceEnd])
+            try TestChildProcess.run(["ip", "-n", name, "addr", "add", Self.prefix(Self.namespaceAddress), "dev", namespaceEnd])
             try TestChildProcess.run(["ip", "-n", name, "link", "set", namespaceEnd, "up"])
             try TestChildProcess.run(["ip", "-n", name, "link", "set", "lo", "up"])
         } catch {
