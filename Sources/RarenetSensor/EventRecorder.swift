@@ -51,7 +51,8 @@ public final class EventRecorder: Service {
     /// - Throws: ``CaptureError`` when the probes cannot attach; ``LineSinkError``
     ///   when the output cannot be written (recording stops there).
     public func run() async throws {
-        let probes = try KernelProbes.attach(configuration.probes, logger: logger)
+        let probes = try KernelProbes.load(configuration.probes, logger: logger)
+        let report = try probes.attach()
         let consumer = try RingBufferConsumer(mapFileDescriptor: probes.ringBuffer.fileDescriptor)
         let waiter = try EpollWaiter(watching: probes.ringBuffer.fileDescriptor)
         let kernelCounters = try KernelCounters(mapFileDescriptor: probes.counters.fileDescriptor)
@@ -61,7 +62,7 @@ public final class EventRecorder: Service {
         let loop = RecordingLoop(
             consumer: consumer, waiter: waiter, table: table, output: output, hostName: HostName.current())
         let thread = DedicatedThread(name: "rarenet-record") { loop.run() }
-        logger.info("recording", metadata: ["hooks": "\(probes.attachReport.map { "\($0)" } ?? "")"])
+        logger.info("recording", metadata: ["hooks": "\(report)"])
 
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in

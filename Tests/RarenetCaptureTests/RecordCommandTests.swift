@@ -10,9 +10,9 @@ import Testing
 @Suite("rarenet record", .serialized)
 struct RecordCommandTests {
     @Test(
-        "connects and binds are written as event lines with their process, until SIGINT",
-        .enabled(if: Privileges.testsShouldRun, Privileges.skipMessage))
-    func recordsUntilInterrupted() throws {
+        "connects and binds are written as event lines with their process, until SIGINT or SIGTERM",
+        .enabled(if: Privileges.testsShouldRun, Privileges.skipMessage), arguments: [SIGINT, SIGTERM])
+    func recordsUntilSignalled(signal: Int32) throws {
         try Privileges.requireRoot()
         let directory = try TemporaryDirectory()
         let before = wallClock()
@@ -33,7 +33,7 @@ struct RecordCommandTests {
             try recording.events().contains { $0.pid == child.processID && $0.action == .connect }
         }
         try #require(arrived, "the child's connect was not recorded: \(recording.standardError)")
-        try recording.child.signal(SIGINT)
+        try recording.child.signal(signal)
         #expect(try recording.exitCode() == 0)
         let after = wallClock()
         let events = try recording.events()
