@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "RarenetCaptureTests",
             dependencies: [
-                "RarenetTestSupport", "RarenetCapture", "CLibBPF", "CRarenetBPF",
+                "RarenetTestSupport", "RarenetCapture", "RarenetEvents", "CLibBPF", "CRarenetBPF",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "RarenetOutputTests",
             dependencies: [
-                "RarenetTestSupport", "RarenetAlerts", "RarenetMetrics", "RarenetConfig",
+                "RarenetTestSupport", "RarenetAlerts", "RarenetEvents", "RarenetMetrics", "RarenetConfig",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

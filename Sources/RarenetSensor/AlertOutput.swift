@@ -13,11 +13,11 @@ import RarenetScoring
 /// for an alert, once per process, and tolerates a process that is gone: what
 /// cannot be known is left out of the line, never invented.
 final class AlertOutput: Sendable {
-    private let sink: AlertSink
+    private let sink: LineSink
     private let hostName: String?
     private let logger: Logger
 
-    init(sink: AlertSink, hostName: String?, logger: Logger) {
+    init(sink: LineSink, hostName: String?, logger: Logger) {
         self.sink = sink
         self.hostName = hostName
         self.logger = logger

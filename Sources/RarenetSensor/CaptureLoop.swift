@@ -1,6 +1,5 @@
 import RarenetCapture
 import RarenetMetrics
-import Synchronization
 
 /// What the capture thread hands the scoring thread.
 enum CaptureMessage: Sendable {
@@ -22,16 +21,15 @@ enum CaptureMessage: Sendable {
 /// drop counters and the decoder's rejections.
 final class CaptureLoop: @unchecked Sendable {
     private let consumer: RingBufferConsumer
-    private let waiter: EpollWaiter
+    private let drainLoop: RingDrainLoop
     private let queue: SPSCQueue<CaptureMessage>
     private let kernelCounters: KernelCounters
     private let metrics: SensorMetrics
-    private let stopRequested = Atomic<Bool>(false)
     private var decoder = RecordDecoder()
     private var publishedRejections = RecordRejectionCounts()
 
-    /// How long the loop sleeps at most, so it publishes metrics and sees a stop request.
-    private static let idleWait: Duration = .milliseconds(250)
+    /// How long a hand-over waits at most for room in the queue before it tries again.
+    private static let handOverWait: Duration = .milliseconds(250)
     private static let metricsInterval: Duration = .seconds(1)
 
     init(
@@ -42,7 +40,7 @@ final class CaptureLoop: @unchecked Sendable {
         metrics: SensorMetrics
     ) {
         self.consumer = consumer
-        self.waiter = waiter
+        drainLoop = RingDrainLoop(waiter: waiter)
         self.queue = queue
         self.kernelCounters = kernelCounters
         self.metrics = metrics
@@ -50,16 +48,14 @@ final class CaptureLoop: @unchecked Sendable {
 
     /// Asks the loop to drain what the ring holds, hand it over and stop. Any thread.
     func stop() {
-        stopRequested.store(true, ordering: .releasing)
-        waiter.wakeUp()
+        drainLoop.stop()
     }
 
     /// Runs until ``stop()``; on the capture thread only.
     func run() {
         let clock = ContinuousClock()
         var nextPublication = clock.now
-        while true {
-            let stopping = stopRequested.load(ordering: .acquiring)
+        drainLoop.run {
             var records: [CapturedRecord] = []
             records.reserveCapacity(consumer.maxRecordsPerBatch)
             let batch = consumer.drainBatch { bytes in
@@ -70,9 +66,7 @@ final class CaptureLoop: @unchecked Sendable {
                 publishMetrics()
                 nextPublication = clock.now.advanced(by: Self.metricsInterval)
             }
-            guard batch.end == .caughtUp else { continue }
-            if stopping { break }
-            _ = try? waiter.wait(timeout: Self.idleWait)
+            return batch
         }
         publishMetrics()
         hand(.finished)
@@ -80,7 +74,7 @@ final class CaptureLoop: @unchecked Sendable {
 
     /// Passes a message on, waiting while the scoring thread catches up.
     private func hand(_ message: CaptureMessage) {
-        while !queue.push(message, timeout: Self.idleWait) {}
+        while !queue.push(message, timeout: Self.handOverWait) {}
     }
 
     private func publishMetrics() {

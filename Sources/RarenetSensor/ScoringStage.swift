@@ -86,9 +86,7 @@ final class ScoringStage: @unchecked Sendable {
             case .exec(let exec):
                 table.apply(ProcessExec(exec))
             case .exit(let exit):
-                table.apply(ProcessExit(
-                    identity: ProcessIdentity(exit.header),
-                    timestampNanoseconds: exit.header.bootTimeNanoseconds))
+                table.apply(ProcessExit(exit))
             }
         }
         tally.publish(to: metrics)
@@ -198,28 +196,5 @@ private struct EventTally {
                 action: index % 2 == 0 ? .connect : .bind,
                 attachMode: index < 2 ? .kprobe : .tracepoint)
         }
-    }
-}
-
-extension ProcessIdentity {
-    /// The identity of the process a ring-buffer record came from.
-    init(_ header: CapturedRecordHeader) {
-        self.init(pid: header.pid, startBootNanoseconds: header.processStartBootTimeNanoseconds)
-    }
-}
-
-extension ProcessExec {
-    /// The process-table input for an exec record.
-    init(_ record: CapturedExecRecord) {
-        self.init(
-            identity: ProcessIdentity(record.header),
-            timestampNanoseconds: record.header.bootTimeNanoseconds,
-            parentPID: record.ppid,
-            uid: record.uid,
-            comm: record.comm,
-            executable: ExecutablePath(path: record.executablePath, isDeleted: record.isExecutableDeleted),
-            executableTruncated: record.isPathTruncated,
-            argumentBytes: Array(record.arguments.joined(separator: "\0").utf8),
-            argumentsTruncated: record.areArgumentsTruncated)
     }
 }

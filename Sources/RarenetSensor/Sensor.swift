@@ -4,6 +4,7 @@ import RarenetAttribution
 import RarenetBaseline
 import RarenetCapture
 import RarenetConfig
+import RarenetEvents
 import RarenetMetrics
 import RarenetScoring
 import ServiceLifecycle
@@ -88,13 +89,23 @@ public final class Sensor: Service {
     }
 }
 
-extension AlertSink {
+extension LineSink {
     /// Opens the configured alert destination.
-    static func opening(_ destination: SensorConfiguration.AlertDestination) throws(AlertSinkError) -> AlertSink {
+    static func opening(_ destination: SensorConfiguration.AlertDestination) throws(LineSinkError) -> LineSink {
         switch destination {
         case .standardOutput: standardOutput()
-        case .file(let path): try AlertSink(path: path)
+        case .file(let path): try LineSink(path: path)
         }
+    }
+}
+
+extension KernelProbes.Configuration {
+    /// The loader's configuration for the configured capture settings (the
+    /// calling process's own events excluded).
+    ///
+    /// - Throws: ``CaptureError/invalidRingBufferSize(_:)``.
+    public init(_ capture: SensorConfiguration.Capture) throws {
+        self.init(attachMode: AttachMode(capture.attach), ringBufferSize: try RingBufferSize(bytes: capture.ringBufferSize))
     }
 }
 

@@ -4,6 +4,7 @@ import RarenetAttribution
 import RarenetBaseline
 import RarenetCapture
 import RarenetConfig
+import RarenetEvents
 import RarenetScoring
 #if canImport(Glibc)
 import Glibc
@@ -63,13 +64,9 @@ public final class SensorAttachment: @unchecked Sendable {
         let store = try SnapshotStore(directory: configuration.state.directory)
         try BaselinePersistence.restore(into: &scorer, from: store, resettingInvalid: resetBaseline, logger: logger)
         let alerts = AlertOutput(
-            sink: try AlertSink.opening(configuration.outputs.alerts), hostName: hostName(), logger: logger)
+            sink: try LineSink.opening(configuration.outputs.alerts), hostName: HostName.current(), logger: logger)
 
-        let probes = try KernelProbes.load(
-            KernelProbes.Configuration(
-                attachMode: AttachMode(configuration.capture.attach),
-                ringBufferSize: try RingBufferSize(bytes: configuration.capture.ringBufferSize)),
-            logger: logger)
+        let probes = try KernelProbes.load(KernelProbes.Configuration(configuration.capture), logger: logger)
         let report = try probes.attach()
         for entry in report.entries where entry.fallbackReason != nil {
             logger.notice("hook fell back", metadata: [
@@ -92,11 +89,5 @@ public final class SensorAttachment: @unchecked Sendable {
         return SensorAttachment(
             probes: probes, report: report, consumer: consumer, waiter: waiter, kernelCounters: kernelCounters,
             table: table, scorer: scorer, store: store, alerts: alerts)
-    }
-
-    private static func hostName() -> String? {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count) == 0 else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RarenetBaseline
+import RarenetCapture
 import RarenetConfig
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,7 @@ struct Rarenet: AsyncParsableCommand {
         commandName: "rarenet",
         abstract: "Flag processes whose network use (connect, bind) is statistically rare.",
         version: RarenetVersion.current,
-        subcommands: [RunCommand.self, ReplayCommand.self, LearnCommand.self, MergeCommand.self]
+        subcommands: [RunCommand.self, RecordCommand.self, ReplayCommand.self, LearnCommand.self, MergeCommand.self]
     )
 
     /// Exit status of a usage or configuration error: a bad flag, a bad
@@ -46,6 +47,7 @@ struct Rarenet: AsyncParsableCommand {
 
     private static func isUsageError(_ error: any Error) -> Bool {
         if error is ConfigurationError || error is SnapshotStoreError { return true }
+        if case CaptureError.invalidRingBufferSize = error { return true }
         return exitCode(for: error) == .validationFailure
     }
 }

@@ -32,7 +32,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let (store, scorer) = try state.openScorer(configuration: scoring.configuration(file: config))
-        let sink = try alerts.map { path throws(AlertSinkError) in try AlertSink(path: path) } ?? .standardOutput()
+        let sink = try alerts.map { path throws(LineSinkError) in try LineSink(path: path) } ?? .standardOutput()
         var reader = try EventLineReader(path: events)
         var replay = EventReplay(scorer: scorer, writesAlerts: true)
         let outcome = Result { () throws(ReplayError) in

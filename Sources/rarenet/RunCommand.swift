@@ -20,12 +20,6 @@ struct RunCommand: ProbeAttachingCommand {
     @Option(help: "YAML configuration file (see deploy/rarenet.yaml); flags override it.")
     var config: String?
 
-    @Option(help: "How the network hooks attach: auto | kprobe | tracepoint. [capture.attach]")
-    var attach: String?
-
-    @Option(help: "BPF ring buffer size, a power of two, e.g. 16MiB. [capture.ring_buffer_size]")
-    var ringBufferSize: String?
-
     @Option(help: "Alert file (appended, created 0600), or - for standard output. [outputs.alerts]")
     var alerts: String?
 
@@ -38,14 +32,14 @@ struct RunCommand: ProbeAttachingCommand {
     @Option(help: "How often the baseline is saved, e.g. 5m. [state.snapshot_interval]")
     var snapshotInterval: String?
 
-    @Option(help: "Most processes tracked at once. [process_table.capacity]")
-    var processTableCapacity: String?
-
     @OptionGroup(title: "Scoring")
     var scoring: ScoringOptions
 
     @Flag(help: "Move a baseline snapshot that cannot be used aside and start fresh, instead of refusing to start.")
     var resetBaseline = false
+
+    @OptionGroup(title: "Capture")
+    var capture: CaptureOptions
 
     @OptionGroup(title: "Logging")
     var logging: LoggingOptions
@@ -59,13 +53,11 @@ struct RunCommand: ProbeAttachingCommand {
 
     func attachProbes() throws -> Attached {
         var overrides = ConfigurationOverrides()
-        overrides.set(.attach, to: attach, flag: "--attach")
-        overrides.set(.ringBufferSize, to: ringBufferSize, flag: "--ring-buffer-size")
+        capture.apply(to: &overrides)
         overrides.set(.alerts, to: alerts, flag: "--alerts")
         overrides.set(.metricsAddress, to: metricsAddress, flag: "--metrics-address")
         overrides.set(.stateDirectory, to: state, flag: "--state")
         overrides.set(.snapshotInterval, to: snapshotInterval, flag: "--snapshot-interval")
-        overrides.set(.processTableCapacity, to: processTableCapacity, flag: "--process-table-capacity")
         scoring.apply(to: &overrides)
         let configuration = try SensorConfiguration.load(file: config, overrides: overrides)
         let logger = logging.makeLogger()

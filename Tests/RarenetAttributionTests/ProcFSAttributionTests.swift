@@ -1,4 +1,5 @@
 import Foundation
+import RarenetTestSupport
 import Testing
 @testable import RarenetAttribution
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ struct ProcFSAttributionTests {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let sleepPath = realPath("/bin/sleep")
-        let child = try ChildProcess("/usr/bin/env", ["env", "--chdir=" + directory, sleepPath, "30", "0.5"])
+        let child = try TestChildProcess.spawn("/usr/bin/env", ["env", "--chdir=" + directory, sleepPath, "30", "0.5"])
         try #require(child.waitForExec(of: sleepPath))
         let table = ProcessTable<Void>()
 
@@ -42,7 +43,7 @@ struct ProcFSAttributionTests {
 
     @Test("a lookup miss reads /proc once; later lookups are the same record")
     func lookupMissLoadsOnce() throws {
-        let child = try ChildProcess("/bin/sleep", ["sleep", "30"])
+        let child = try TestChildProcess.spawn("/bin/sleep", ["sleep", "30"])
         let identity = try child.identity()
         let table = ProcessTable<Void>()
 
@@ -59,7 +60,7 @@ struct ProcFSAttributionTests {
     @Test("a zombie is read as an exited process without executable, never an error")
     func zombie() throws {
         // false exits at once; unreaped, it stays a zombie.
-        let child = try ChildProcess("/bin/false", ["false"])
+        let child = try TestChildProcess.spawn("/bin/false", ["false"])
         try #require(waitUntil { ProcStatFields(pid: child.pid)?.state == "Z" })
 
         let table = ProcessTable<Void>()
@@ -74,7 +75,7 @@ struct ProcFSAttributionTests {
 
     @Test("a reused pid is not taken for the process that held it before")
     func pidReuse() throws {
-        let child = try ChildProcess("/bin/sleep", ["sleep", "30"])
+        let child = try TestChildProcess.spawn("/bin/sleep", ["sleep", "30"])
         let live = try child.identity()
         let former = ProcessIdentity(pid: live.pid, startTicks: live.startTicks - 1)
         let table = ProcessTable<Void>()
@@ -97,7 +98,7 @@ struct ProcFSAttributionTests {
         let copy = directory + "/implant"
         try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: copy)
         chmod(copy, 0o755)
-        let child = try ChildProcess(copy, ["implant", "30"])
+        let child = try TestChildProcess.spawn(copy, ["implant", "30"])
         try FileManager.default.removeItem(atPath: copy)
 
         let table = ProcessTable<Void>()
@@ -118,7 +119,7 @@ struct ProcFSAttributionTests {
             os.write(fd, open('/bin/sleep', 'rb').read())
             os.execv('/proc/self/fd/%d' % fd, ['payload', '30'])
             """
-        let child = try ChildProcess("/usr/bin/python3", ["python3", "-c", script])
+        let child = try TestChildProcess.spawn("/usr/bin/python3", ["python3", "-c", script])
         try #require(child.waitForExec(of: "/memfd:rarenet-test (deleted)"))
 
         let table = ProcessTable<Void>()
@@ -135,7 +136,7 @@ struct ProcFSAttributionTests {
         // A task name with ") " in it also checks that /proc/<pid>/stat is parsed from its last ")".
         let disguise = "nginx) S 1 (x"
         let script = "import ctypes, time; ctypes.CDLL(None).prctl(15, b'\(disguise)', 0, 0, 0); time.sleep(30)"
-        let child = try ChildProcess("/usr/bin/python3", ["python3", "-c", script])
+        let child = try TestChildProcess.spawn("/usr/bin/python3", ["python3", "-c", script])
         try #require(waitUntil { ProcStatFields(pid: child.pid)?.comm == disguise }, "the child never renamed itself")
 
         let table = ProcessTable<Void>()
@@ -149,7 +150,7 @@ struct ProcFSAttributionTests {
 
     @Test("a process that lies in argv[0] keeps its real executable")
     func argvDisguise() throws {
-        let child = try ChildProcess("/bin/bash", ["bash", "-c", "exec -a nginx /bin/sleep 30"])
+        let child = try TestChildProcess.spawn("/bin/bash", ["bash", "-c", "exec -a nginx /bin/sleep 30"])
         let sleepPath = realPath("/bin/sleep")
         try #require(child.waitForExec(of: sleepPath))
 
@@ -167,7 +168,7 @@ struct ProcFSAttributionTests {
         // A valid duration for sleep (zero), long enough to pass the exec record's 256 bytes.
         let long = "0." + String(repeating: "0", count: 300)
         let sleepPath = realPath("/bin/sleep")
-        let child = try ChildProcess("/usr/bin/env", ["env", "--chdir=" + directory, "sleep", "30", long])
+        let child = try TestChildProcess.spawn("/usr/bin/env", ["env", "--chdir=" + directory, "sleep", "30", long])
         try #require(child.waitForExec(of: sleepPath))
         let identity = try child.identity()
         let table = ProcessTable<Void>()

@@ -1,3 +1,4 @@
+import RarenetTestSupport
 import Testing
 @testable import RarenetAttribution
 #if canImport(Glibc)
@@ -31,7 +32,7 @@ struct ProcessIdentityTests {
     @Test("a child's boot-time start converts to the start time /proc shows")
     func bootTimeMatchesProc() throws {
         let before = bootNanoseconds()
-        let child = try ChildProcess("/bin/sleep", ["sleep", "30"])
+        let child = try TestChildProcess.spawn("/bin/sleep", ["sleep", "30"])
         let after = bootNanoseconds()
         let stat = try #require(ProcStatFields(pid: child.pid))
 

@@ -1,7 +1,7 @@
-import CRarenetBPF
 import Foundation
 import Logging
 import RarenetCapture
+import RarenetEvents
 import RarenetTestSupport
 import Testing
 
@@ -32,7 +32,7 @@ struct LiveCaptureTests {
         for connection in connections {
             let matches = records.network.connects(of: me.pid, from: connection.client, to: connection.server)
             #expect(matches.count == 1, "connect \(connection.client) -> \(connection.server)")
-            try expect(#require(matches.first), madeBy: me, transport: 6)
+            try expect(#require(matches.first), madeBy: me, transport: .tcp)
         }
     }
 
@@ -52,7 +52,7 @@ struct LiveCaptureTests {
         let records = try capture.records { !$0.network.connects(of: me.pid, from: local, to: server).isEmpty }
         let matches = records.network.connects(of: me.pid, from: local, to: server)
         #expect(matches.count == 1)
-        try expect(#require(matches.first), madeBy: me, transport: 6)
+        try expect(#require(matches.first), madeBy: me, transport: .tcp)
     }
 
     @Test(
@@ -62,11 +62,11 @@ struct LiveCaptureTests {
         try Privileges.requireRoot()
         let capture = try LiveCapture()
         let me = try TestProcessIdentity.current()
-        let cases: [(type: __socket_type, endpoint: TestEndpoint, transport: UInt16)] = [
-            (SOCK_STREAM, .ipv4Loopback, 6), (SOCK_DGRAM, .ipv4Any, 17),
-            (SOCK_STREAM, .ipv6Loopback, 6), (SOCK_DGRAM, .ipv6Any, 17),
+        let cases: [(type: __socket_type, endpoint: TestEndpoint, transport: TransportProtocol)] = [
+            (SOCK_STREAM, .ipv4Loopback, .tcp), (SOCK_DGRAM, .ipv4Any, .udp),
+            (SOCK_STREAM, .ipv6Loopback, .tcp), (SOCK_DGRAM, .ipv6Any, .udp),
         ]
-        var bound: [(endpoint: TestEndpoint, transport: UInt16, socket: TestSocket)] = []
+        var bound: [(endpoint: TestEndpoint, transport: TransportProtocol, socket: TestSocket)] = []
         for (type, endpoint, transport) in cases {
             let socket = try TestSocket.bound(type: type, to: endpoint)
             let local = try socket.localEndpoint()
@@ -84,8 +84,8 @@ struct LiveCaptureTests {
             #expect(matches.count == 1, "bind \(endpoint) protocol \(transport)")
             let record = try #require(matches.first)
             try expect(record, madeBy: me, transport: transport)
-            #expect(record.destinationPort == 0)
-            #expect(record.destinationAddress.allSatisfy { $0 == 0 })
+            #expect(record.destinationPort == nil)
+            #expect(record.destinationAddress == nil)
         }
     }
 
@@ -101,24 +101,24 @@ struct LiveCaptureTests {
         let child = try TestChildProcess.spawn("/bin/bash", ["bash", "-c", script])
         #expect(try child.wait() == 0)
 
-        let records = try capture.records { $0.exits.contains { $0.process.pid == UInt32(child.pid) } }
-        let exec = try #require(records.execs.only { $0.process.pid == UInt32(child.pid) })
-        #expect(exec.path == realPath("/bin/bash"))
-        #expect(!exec.isDeleted && !exec.isTruncated)
+        let records = try capture.records { $0.exits.contains { $0.header.pid == UInt32(child.pid) } }
+        let exec = try #require(records.execs.only { $0.header.pid == UInt32(child.pid) })
+        #expect(exec.executablePath == realPath("/bin/bash"))
+        #expect(!exec.isExecutableDeleted && !exec.isPathTruncated && !exec.areArgumentsTruncated)
         #expect(exec.arguments == ["bash", "-c", script])
         #expect(exec.ppid == UInt32(getpid()))
         #expect(exec.uid == getuid())
         #expect(exec.comm == "bash")
 
-        let connect = try #require(records.network.only { $0.process.pid == UInt32(child.pid) && $0.isConnect })
-        #expect(connect.process == exec.process)
+        let connect = try #require(records.network.only { $0.header.pid == UInt32(child.pid) && $0.action == .connect })
+        #expect(connect.header.process == exec.header.process)
         #expect(connect.destinationPort == port)
         #expect(connect.comm == "bash")
         #expect(connect.ppid == UInt32(getpid()))
 
-        let exit = try #require(records.exits.only { $0.process.pid == UInt32(child.pid) })
-        #expect(exit.process == exec.process)
-        #expect(exit.exitCode == 0)
+        let exit = try #require(records.exits.only { $0.header.pid == UInt32(child.pid) })
+        #expect(exit.header.process == exec.header.process)
+        #expect(exit.exitStatus == 0)
     }
 
     @Test(
@@ -134,15 +134,15 @@ struct LiveCaptureTests {
         let child = try TestChildProcess.spawn(copy, ["renamed", "-c", "exec 3<>/dev/tcp/::1/\(port)"])
         #expect(try child.wait() == 0)
 
-        let records = try capture.records { $0.exits.contains { $0.process.pid == UInt32(child.pid) } }
-        let exec = try #require(records.execs.only { $0.process.pid == UInt32(child.pid) })
-        #expect(exec.path == realPath(copy))
-        #expect(!exec.isDeleted)
+        let records = try capture.records { $0.exits.contains { $0.header.pid == UInt32(child.pid) } }
+        let exec = try #require(records.execs.only { $0.header.pid == UInt32(child.pid) })
+        #expect(exec.executablePath == realPath(copy))
+        #expect(!exec.isExecutableDeleted)
         #expect(exec.comm == "rarenet-renamed")
-        let connect = try #require(records.network.only { $0.process.pid == UInt32(child.pid) && $0.isConnect })
-        #expect(connect.process == exec.process)
-        #expect(connect.family == 10)
-        #expect(connect.destinationAddress == TestEndpoint.ipv6Loopback.address)
+        let connect = try #require(records.network.only { $0.header.pid == UInt32(child.pid) && $0.action == .connect })
+        #expect(connect.header.process == exec.header.process)
+        #expect(connect.family == .ipv6)
+        #expect(connect.destinationAddress == TestEndpoint.ipv6Loopback.ipAddress)
     }
 
     @Test(
@@ -161,12 +161,12 @@ struct LiveCaptureTests {
         let child = try TestChildProcess.spawn("/proc/self/fd/3", ["deleted-shell", "-c", "exit 3"], passing: descriptor)
         #expect(try child.wait() == 3 << 8)
 
-        let records = try capture.records { $0.exits.contains { $0.process.pid == UInt32(child.pid) } }
-        let exec = try #require(records.execs.only { $0.process.pid == UInt32(child.pid) })
-        #expect(exec.path == expectedPath)
-        #expect(exec.isDeleted)
-        let exit = try #require(records.exits.only { $0.process.pid == UInt32(child.pid) })
-        #expect(exit.exitCode == 3 << 8)
+        let records = try capture.records { $0.exits.contains { $0.header.pid == UInt32(child.pid) } }
+        let exec = try #require(records.execs.only { $0.header.pid == UInt32(child.pid) })
+        #expect(exec.executablePath == expectedPath)
+        #expect(exec.isExecutableDeleted)
+        let exit = try #require(records.exits.only { $0.header.pid == UInt32(child.pid) })
+        #expect(exit.exitStatus == 3 << 8)
     }
 
     @Test(
@@ -179,10 +179,10 @@ struct LiveCaptureTests {
         let child = try TestChildProcess.spawn("/proc/self/fd/3", ["fileless", "-c", "exit 0"], passing: memfd.descriptor)
         #expect(try child.wait() == 0)
 
-        let records = try capture.records { $0.exits.contains { $0.process.pid == UInt32(child.pid) } }
-        let exec = try #require(records.execs.only { $0.process.pid == UInt32(child.pid) })
-        #expect(exec.path == "/memfd:rarenet-test")
-        #expect(exec.isDeleted)
+        let records = try capture.records { $0.exits.contains { $0.header.pid == UInt32(child.pid) } }
+        let exec = try #require(records.execs.only { $0.header.pid == UInt32(child.pid) })
+        #expect(exec.executablePath == "/memfd:rarenet-test")
+        #expect(exec.isExecutableDeleted)
         #expect(exec.arguments == ["fileless", "-c", "exit 0"])
     }
 
@@ -201,97 +201,62 @@ struct LiveCaptureTests {
         #expect(try child.wait() == 0)
 
         let records = try capture.records { records in
-            records.network.contains { $0.process.pid == UInt32(child.pid) && $0.isConnect }
+            records.network.contains { $0.header.pid == UInt32(child.pid) && $0.action == .connect }
         }
-        #expect(!records.network.contains { $0.process.pid == UInt32(getpid()) })
+        #expect(!records.network.contains { $0.header.pid == UInt32(getpid()) })
     }
 
     /// Checks the identity and addresses of a record the test's own thread caused.
-    private func expect(_ record: ObservedNetwork, madeBy me: TestProcessIdentity, transport: UInt16) throws {
-        #expect(record.process.pid == me.pid)
-        #expect(record.tid == me.tid)
+    private func expect(_ record: CapturedNetworkRecord, madeBy me: TestProcessIdentity, transport: TransportProtocol) throws {
+        #expect(record.header.pid == me.pid)
+        #expect(record.header.tid == me.tid)
         #expect(record.ppid == me.ppid)
         #expect(record.uid == me.uid)
         #expect(record.gid == me.gid)
         #expect(record.comm == me.comm)
-        #expect(TestProcessIdentity.ticks(fromNanoseconds: record.process.startTimeNanoseconds) == me.startTimeTicks)
+        #expect(TestProcessIdentity.ticks(fromNanoseconds: record.header.processStartBootTimeNanoseconds) == me.startTimeTicks)
         #expect(record.transport == transport)
-        #expect(UInt32(record.hook) == RARENET_HOOK_TRACEPOINT.rawValue)
+        #expect(record.hook == .tracepoint)
     }
 }
 
-/// The probes attached in tracepoint mode with a reader on their ring buffer.
+/// The probes attached in tracepoint mode with the sensor's reader on their ring buffer.
 private struct LiveCapture {
     let probes: KernelProbes
-    let reader: TestRingReader
+    let reader: LiveRecordReader
 
     /// By default nothing is excluded, so that the test's own events are captured.
     init(excludedProcessID: Int32? = nil) throws {
         let (logger, _) = CollectingLogHandler.logger()
         probes = try KernelProbes.attach(
             .init(attachMode: .tracepoint, excludedProcessID: excludedProcessID), logger: logger)
-        reader = try TestRingReader(probes)
+        reader = try LiveRecordReader(probes)
     }
 
     /// Every record read until `condition` holds, and whatever else the ring already holds.
-    func records(until condition: ([ObservedRecord]) -> Bool) throws -> [ObservedRecord] {
+    func records(until condition: ([CapturedRecord]) -> Bool) throws -> [CapturedRecord] {
         let satisfied = try reader.read(until: condition)
         try #require(satisfied, "the expected records did not arrive")
-        try reader.drain()
-        #expect(reader.undecodable == 0)
+        reader.drain()
+        #expect(reader.rejections.total == 0)
         return reader.records
     }
 }
 
-extension Array where Element == ObservedNetwork {
-    fileprivate func connects(of pid: UInt32, from client: TestEndpoint, to server: TestEndpoint) -> [ObservedNetwork] {
+extension Array where Element == CapturedNetworkRecord {
+    fileprivate func connects(of pid: UInt32, from client: TestEndpoint, to server: TestEndpoint) -> [CapturedNetworkRecord] {
         filter {
-            $0.isConnect && $0.process.pid == pid && $0.family == UInt16(client.family)
-                && $0.sourceAddress == client.address && $0.sourcePort == client.port
-                && $0.destinationAddress == server.address && $0.destinationPort == server.port
+            $0.action == .connect && $0.header.pid == pid && $0.family == client.addressFamily
+                && $0.sourceAddress == client.ipAddress && $0.sourcePort == client.port
+                && $0.destinationAddress == server.ipAddress && $0.destinationPort == server.port
         }
     }
 
-    fileprivate func binds(of pid: UInt32, at endpoint: TestEndpoint) -> [ObservedNetwork] {
+    fileprivate func binds(of pid: UInt32, at endpoint: TestEndpoint) -> [CapturedNetworkRecord] {
         filter {
-            $0.isBind && $0.process.pid == pid && $0.family == UInt16(endpoint.family)
-                && $0.sourceAddress == endpoint.address && $0.sourcePort == endpoint.port
+            $0.action == .bind && $0.header.pid == pid && $0.family == endpoint.addressFamily
+                && $0.sourceAddress == endpoint.ipAddress && $0.sourcePort == endpoint.port
         }
-    }
-}
-
-extension Array {
-    /// The one element matching `predicate`; `nil` (and a recorded issue) if there are none or several.
-    fileprivate func only(_ predicate: (Element) -> Bool) -> Element? {
-        let matches = filter(predicate)
-        #expect(matches.count == 1, "expected exactly one matching record")
-        return matches.count == 1 ? matches[0] : nil
-    }
-}
-
-private func realPath(_ path: String) -> String {
-    URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-}
-
-/// A directory under the system's temporary directory, removed with its contents on deinit.
-private final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("rarenet-capture-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// Copies `source` into the directory as an executable named `name`.
-    func copy(_ source: String, as name: String) throws -> String {
-        let destination = path + "/" + name
-        try FileManager.default.copyItem(atPath: source, toPath: destination)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: destination)
-        return destination
     }
 }
 

@@ -1,32 +1,11 @@
 import Foundation
 import RarenetAttribution
+import RarenetTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A child process a test starts with `posix_spawn`; killed and reaped when
-/// the value goes away, whatever the test's outcome.
-final class ChildProcess {
-    let pid: pid_t
-
-    struct SpawnFailed: Error, CustomStringConvertible {
-        let path: String
-        let code: Int32
-        var description: String { "posix_spawn \(path): \(String(cString: strerror(code)))" }
-    }
-
-    /// Starts `path` with `arguments` (argv[0] first).
-    init(_ path: String, _ arguments: [String]) throws {
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, path, nil, nil, argv, environ)
-        guard code == 0 else { throw SpawnFailed(path: path, code: code) }
-        self.pid = pid
-    }
-
-    var processID: UInt32 { UInt32(pid) }
-
+extension TestChildProcess {
     /// The child's identity, from the test's own reading of `/proc/<pid>/stat`.
     func identity() throws -> ProcessIdentity {
         guard let stat = ProcStatFields(pid: pid) else { throw ProcessGone(pid: pid) }
@@ -37,35 +16,17 @@ final class ChildProcess {
     func waitForExec(of path: String) -> Bool {
         waitUntil { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) == path }
     }
-
-    struct ProcessGone: Error {
-        let pid: pid_t
-    }
-
-    deinit {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    }
 }
 
-/// Polls `condition` until it holds or `seconds` have passed; returns whether it held.
-func waitUntil(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
-    while monotonicNanoseconds() < deadline {
-        if condition() { return true }
-        usleep(2_000)
-    }
-    return condition()
+/// The child is no longer in `/proc`.
+struct ProcessGone: Error {
+    let pid: pid_t
 }
 
-func monotonicNanoseconds() -> UInt64 { clockNanoseconds(CLOCK_MONOTONIC) }
-
-func bootNanoseconds() -> UInt64 { clockNanoseconds(CLOCK_BOOTTIME) }
-
-private func clockNanoseconds(_ clock: clockid_t) -> UInt64 {
+/// CLOCK_BOOTTIME now, in nanoseconds: the clock of the kernel's timestamps.
+func bootNanoseconds() -> UInt64 {
     var now = timespec()
-    clock_gettime(clock, &now)
+    clock_gettime(CLOCK_BOOTTIME, &now)
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
 
