@@ -72,15 +72,22 @@ public struct CapturedNetworkRecord: Sendable, Hashable {
     public var hook: Hook
     /// The process's cgroup (v2) id.
     public var cgroupID: UInt64
-    /// The kernel's task name (at most 15 bytes).
-    public var comm: String
+    /// The kernel's task name, kept inline as the kernel wrote it: with it, a
+    /// network record holds no references, so the consumer moves it as plain bytes.
+    public var taskName: TaskName
+
+    /// The kernel's task name (at most 15 bytes), decoded from ``taskName``.
+    public var comm: String {
+        get { taskName.string }
+        set { taskName = TaskName(newValue) }
+    }
 
     public init(
         header: CapturedRecordHeader, ppid: UInt32, uid: UInt32, gid: UInt32,
         action: NetworkAction, family: AddressFamily, transport: TransportProtocol,
         sourceAddress: IPAddress, sourcePort: UInt16,
         destinationAddress: IPAddress?, destinationPort: UInt16?,
-        hook: Hook, cgroupID: UInt64, comm: String
+        hook: Hook, cgroupID: UInt64, taskName: TaskName
     ) {
         self.header = header
         self.ppid = ppid
@@ -95,8 +102,55 @@ public struct CapturedNetworkRecord: Sendable, Hashable {
         self.destinationPort = destinationPort
         self.hook = hook
         self.cgroupID = cgroupID
-        self.comm = comm
+        self.taskName = taskName
     }
+}
+
+/// A kernel task name (`comm`, at most 15 bytes), stored inline in 16 bytes.
+///
+/// The bytes after the first NUL are zero, so two names are equal exactly
+/// when their strings are. ``string`` decodes the bytes as UTF-8, repairing
+/// invalid sequences.
+public struct TaskName: Sendable, Hashable, CustomStringConvertible {
+    /// The longest name the kernel keeps, in bytes.
+    public static let maximumLength = 15
+
+    /// The first and last 8 of the 16 bytes, in memory order.
+    private var head: UInt64
+    private var tail: UInt64
+
+    /// The bytes of a fixed-width field up to its first NUL, at most ``maximumLength``.
+    public init(nulTerminated field: UnsafeRawBufferPointer) {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        let length = min(field.firstIndex(of: 0) ?? field.count, Self.maximumLength)
+        withUnsafeMutableBytes(of: &bytes) { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: field[..<length]))
+        }
+        (head, tail) = bytes
+    }
+
+    /// The first ``maximumLength`` bytes of `string`'s UTF-8, as the kernel truncates names.
+    public init(_ string: String) {
+        var string = string
+        self = string.withUTF8 { TaskName(nulTerminated: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The name's bytes, without the NUL padding.
+    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeBytes(of: (head, tail)) { raw in
+            try raw.withMemoryRebound(to: UInt8.self) { all in
+                try body(UnsafeBufferPointer(rebasing: all[..<(all.firstIndex(of: 0) ?? Self.maximumLength)]))
+            }
+        }
+    }
+
+    /// The name as a string.
+    public var string: String { withUTF8 { String(decoding: $0, as: UTF8.self) } }
+
+    /// The name's length in bytes.
+    public var count: Int { withUTF8 { $0.count } }
+
+    public var description: String { string }
 }
 
 /// A successful exec: the new image of a process.

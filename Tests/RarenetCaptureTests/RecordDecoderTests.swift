@@ -78,7 +78,7 @@ struct RecordDecoderTests {
             ppid: 1, uid: 1000, gid: 100, action: .connect, family: .ipv4, transport: .tcp,
             sourceAddress: IPAddress(ipv4: 192, 0, 2, 1), sourcePort: 40000,
             destinationAddress: IPAddress(ipv4: 198, 51, 100, 7), destinationPort: 8443,
-            hook: .kprobe, cgroupID: 77, comm: "curl"
+            hook: .kprobe, cgroupID: 77, taskName: TaskName("curl")
         )
         #expect(decoded == .network(expected))
         #expect(decoded.header.pid == 4242)
