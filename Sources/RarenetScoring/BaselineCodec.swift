@@ -4,8 +4,10 @@
 ///     payload  parameters: depth u32 · width u32 · seed u64 · half-life ns i64 · key mode u8
 ///                          · scale count u8 · span ns i64 per scale · detector count u8 · code u8 each
 ///                          · bucket key capacity u32 · first-seen capacity u32
-///              clock:      started u8 · per scale: start bucket i64 · current bucket i64 · total f64
-///              per detector, per scale: counters f32 × depth·width · present keys u32 + u64 each
+///              clock:      started u8 · per scale: start bucket i64 · current bucket i64
+///                          · decay reference bucket i64 · total f64
+///              per detector, per scale: counters f32 × depth·width (in the reference bucket's units)
+///                                       · present keys u32 + u64 each
 ///                                       · overflow u8 (+ bitmap u64 × depth·width/64)
 ///              per detector: first-seen entries u32 + (key u64 · time ns i64) each
 ///     trailer  CRC-32C u32 of header and payload
@@ -35,6 +37,7 @@ enum BaselineCodec {
             for clock in baseline.clocks {
                 payload.write(clock.startBucket)
                 payload.write(clock.currentBucket)
+                payload.write(clock.referenceBucket)
                 payload.write(clock.total.bitPattern)
             }
         }
@@ -99,7 +102,7 @@ enum BaselineCodec {
         if try reader.read() as UInt8 == 1 {
             clocks = try parameters.scales.map { _ throws(SnapshotError) in
                 ScaleClock(startBucket: try reader.read(), currentBucket: try reader.read(),
-                           total: Double(bitPattern: try reader.read()))
+                           referenceBucket: try reader.read(), total: Double(bitPattern: try reader.read()))
             }
         }
         let counterCount = parameters.sketch.depth * parameters.sketch.width

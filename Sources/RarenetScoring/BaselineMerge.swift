@@ -28,7 +28,10 @@ extension Baseline {
     }
 
     private mutating func add(_ other: Baseline) {
+        var other = other
         for scale in clocks.indices {
+            renormalize(scale: scale)
+            other.renormalize(scale: scale)
             clocks[scale].startBucket = min(clocks[scale].startBucket, other.clocks[scale].startBucket)
             clocks[scale].total += other.clocks[scale].total
         }

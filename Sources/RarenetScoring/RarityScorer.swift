@@ -80,7 +80,9 @@ public struct RarityScorer: Sendable {
     /// for periodic metrics, not per event.
     public func health(of detector: Detector) -> SketchHealth? {
         guard let index = detectors.firstIndex(of: detector) else { return nil }
-        let rows = baseline.detectors[index].scales.map { $0.sketch.rowOccupancy(atLeast: 0.5) }
+        let rows = baseline.detectors[index].scales.enumerated().map { scale, counts in
+            counts.sketch.rowOccupancy(atLeast: Float(0.5 / baseline.countFactor(scale: scale)))
+        }
         let worst = rows.max { $0.reduce(1, *) < $1.reduce(1, *) } ?? []
         let looksSeen = worst.reduce(1, *)
         return SketchHealth(
@@ -153,7 +155,7 @@ public struct RarityScorer: Sendable {
     {
         var lowest = (score: Double.infinity, probability: 0.0, count: 0.0, buckets: 0.0, scale: 0)
         for (scale, counts) in baseline.detectors[index].scales.enumerated() {
-            let count = Double(counts.sketch.estimate(key))
+            let count = baseline.decayedCount(counts.sketch.estimate(key), scale: scale)
             let buckets = baseline.clocks[scale].total
             let score = RarityFormula.score(count: count, buckets: buckets)
             if score < lowest.score {
