@@ -84,7 +84,7 @@ struct ScaleCounts: Sendable {
     /// Completes the bucket in progress: adds `weight` (one occurrence in the
     /// sketch's stored units) for every key present, and empties the bucket.
     mutating func completeBucket(weight: Float) {
-        for (key, _) in present.entries { sketch.increment(key, by: weight) }
+        present.forEach { key, _ in sketch.increment(key, by: weight) }
         if let overflow { sketch.add(overflow, weight: weight) }
         present.removeAll()
         overflow = nil

@@ -44,15 +44,13 @@ enum BaselineCodec {
         for detector in baseline.detectors {
             for scale in detector.scales {
                 for counter in scale.sketch.counters { payload.write(counter.bitPattern) }
-                let keys = scale.present.entries
-                payload.write(UInt32(keys.count))
-                for (key, _) in keys { payload.write(key.rawValue) }
+                payload.write(UInt32(scale.present.count))
+                scale.present.forEach { key, _ in payload.write(key.rawValue) }
                 payload.write(scale.overflow == nil ? UInt8(0) : UInt8(1))
                 for word in scale.overflow?.words ?? [] { payload.write(word) }
             }
-            let firstSeen = detector.firstSeen.entries
-            payload.write(UInt32(firstSeen.count))
-            for (key, time) in firstSeen {
+            payload.write(UInt32(detector.firstSeen.count))
+            detector.firstSeen.forEach { key, time in
                 payload.write(key.rawValue)
                 payload.write(time)
             }

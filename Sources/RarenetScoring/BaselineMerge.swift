@@ -39,7 +39,7 @@ extension Baseline {
             for scale in detectors[detector].scales.indices {
                 let theirs = other.detectors[detector].scales[scale]
                 detectors[detector].scales[scale].sketch.add(theirs.sketch)
-                for (key, _) in theirs.present.entries {
+                theirs.present.forEach { key, _ in
                     _ = detectors[detector].scales[scale].markPresent(key)
                 }
                 if let overflow = theirs.overflow {
@@ -48,7 +48,7 @@ extension Baseline {
                     detectors[detector].scales[scale].overflow = bitmap
                 }
             }
-            for (key, time) in other.detectors[detector].firstSeen.entries {
+            other.detectors[detector].firstSeen.forEach { key, time in
                 detectors[detector].firstSeen.keepEarliest(key, time)
             }
         }

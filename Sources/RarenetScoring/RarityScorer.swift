@@ -56,18 +56,6 @@ public struct RarityScorer: Sendable {
         baselineDidChange()
     }
 
-    /// The key of a process, computed once per process identity and reused for
-    /// each of its events. `user` is the user name, when known, for the
-    /// name-based user exclusions (id-based ones are checked per event).
-    public func processKey(executable: String?, comm: String, user: String?) -> ProcessKey {
-        let exclusions = configuration.exclusions
-        let excluded = exclusions.processNames.contains(comm)
-            || executable.map(exclusions.executables.contains) == true
-            || user.map(exclusions.userNames.contains) == true
-        let identity = configuration.keyMode == .executable ? executable ?? comm : comm
-        return ProcessKey(hash: KeyHash(identity, seed: configuration.sketch.seed), isExcluded: excluded)
-    }
-
     /// True until the baseline spans the learning period: no alerts meanwhile.
     public var isLearning: Bool { isLearningCached }
 

@@ -43,6 +43,19 @@ public struct ScoringConfiguration: Sendable, Hashable {
         bucketSpan == longBucketSpan ? [bucketSpan] : [bucketSpan, longBucketSpan]
     }
 
+    /// The key of a process under this configuration's key mode, seed and
+    /// exclusions. Compute it once per process identity (any thread: it is a
+    /// pure function) and pass it with each of the process's events. `user` is
+    /// the user name, when known, for the name-based user exclusions (id-based
+    /// ones are checked per event).
+    public func processKey(executable: String?, comm: String, user: String?) -> ProcessKey {
+        let excluded = exclusions.processNames.contains(comm)
+            || executable.map(exclusions.executables.contains) == true
+            || user.map(exclusions.userNames.contains) == true
+        let identity = keyMode == .executable ? executable ?? comm : comm
+        return ProcessKey(hash: KeyHash(identity, seed: sketch.seed), isExcluded: excluded)
+    }
+
     /// Checks every value; the error names the first one that is wrong.
     public func validate() throws(ConfigurationError) {
         func positive(_ value: Duration, _ name: String) throws(ConfigurationError) {

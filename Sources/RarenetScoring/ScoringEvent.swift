@@ -2,7 +2,7 @@ import RarenetEvents
 
 /// A process identity as the scorer needs it: the hash of its key and whether
 /// user exclusions rule it out. Compute it once per process
-/// (``RarityScorer/processKey(executable:comm:user:)``) and keep it with the
+/// (``ScoringConfiguration/processKey(executable:comm:user:)``) and keep it with the
 /// process; every event of the process reuses it.
 public struct ProcessKey: Sendable, Hashable {
     /// The hash of the executable path or `comm`, per ``ProcessKeyMode``.

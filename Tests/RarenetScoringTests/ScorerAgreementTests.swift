@@ -16,7 +16,7 @@ struct ScorerAgreementTests {
         for event in events {
             let scoring = ScoringEvent(
                 timestamp: EventTimestamp(nanosecondsSinceEpoch: event.time), action: .bind,
-                process: scorer.processKey(executable: nil, comm: event.name, user: nil), pid: 1, uid: 0
+                process: configuration.processKey(executable: nil, comm: event.name, user: nil), pid: 1, uid: 0
             )
             let verdict = scorer.verdict(scoring)
             let sketchScore = try #require(verdict).score
@@ -39,7 +39,7 @@ struct ScorerAgreementTests {
         let events = ProcessStream.generate(days: 3, seed: 13, eventsPerBucket: 40)
         for event in events {
             let time = EventTimestamp(nanosecondsSinceEpoch: event.time)
-            _ = scorer.verdicts(ScoringEvent(timestamp: time, action: .bind, process: scorer.processKey(executable: nil, comm: event.name, user: nil), pid: 1, uid: 0))
+            _ = scorer.verdicts(ScoringEvent(timestamp: time, action: .bind, process: configuration.processKey(executable: nil, comm: event.name, user: nil), pid: 1, uid: 0))
             _ = reference.score(event.name, at: event.time)
         }
         for name in Set(events.map(\.name)) {

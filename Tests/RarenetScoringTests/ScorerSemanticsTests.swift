@@ -5,11 +5,13 @@ import RarenetEvents
 
 @Suite("Rarity scorer semantics")
 struct ScorerSemanticsTests {
+    let configuration = ScoringConfiguration()
+
     /// A scorer that has seen `daemon` in every bucket of `days` days.
     func scorer(after days: Int64, configuration: ScoringConfiguration = ScoringConfiguration()) throws -> RarityScorer {
         var scorer = try RarityScorer(configuration: configuration)
         for bucket in 0..<(days * 96) {
-            _ = scorer.verdicts(RarityScorer.connect(scorer, "daemon", at: TestTime.at(minutes: bucket * 15 + 1)))
+            _ = scorer.verdicts(ScoringEvent.connect(configuration, "daemon", at: TestTime.at(minutes: bucket * 15 + 1)))
         }
         return scorer
     }
@@ -20,7 +22,7 @@ struct ScorerSemanticsTests {
         var verdicts: [Verdict] = []
         for bucket in Int64(0)..<(6 * 96) {
             for second in [30, 400] as [Int64] {
-                let event = RarityScorer.connect(scorer, "sshd", at: TestTime.at(minutes: bucket * 15, seconds: second))
+                let event = ScoringEvent.connect(configuration, "sshd", at: TestTime.at(minutes: bucket * 15, seconds: second))
                 verdicts += scorer.verdicts(event).filter { $0.detector == .rareProcess }
             }
         }
@@ -34,7 +36,7 @@ struct ScorerSemanticsTests {
         var scorer = try scorer(after: 2)
         #expect(!scorer.isLearning)
         let time = TestTime.at(day: 2, minutes: 7)
-        let scored = scorer.verdict(RarityScorer.connect(scorer, "nc", at: time))
+        let scored = scorer.verdict(ScoringEvent.connect(configuration, "nc", at: time))
         let verdict = try #require(scored)
         #expect(verdict.score == 100)
         let alert = try #require(verdict.alert)
@@ -59,11 +61,11 @@ struct ScorerSemanticsTests {
         var scorer = try RarityScorer(configuration: ScoringConfiguration())
         var decisions: [Decision] = []
         for minute in stride(from: Int64(0), to: 24 * 60, by: 7) {
-            decisions += scorer.verdicts(RarityScorer.connect(scorer, "new-\(minute)", at: TestTime.at(minutes: minute), port: UInt16(minute))).map(\.decision)
+            decisions += scorer.verdicts(ScoringEvent.connect(configuration, "new-\(minute)", at: TestTime.at(minutes: minute), port: UInt16(minute))).map(\.decision)
         }
         #expect(decisions.count > 300)
         #expect(decisions.allSatisfy { $0 == .learning })
-        let afterLearning = scorer.verdict(RarityScorer.connect(scorer, "late", at: TestTime.at(day: 1, minutes: 1)))
+        let afterLearning = scorer.verdict(ScoringEvent.connect(configuration, "late", at: TestTime.at(day: 1, minutes: 1)))
         let first = try #require(afterLearning)
         #expect(first.alert != nil, "the learning period ends once the baseline spans 24 hours")
     }
@@ -76,9 +78,9 @@ struct ScorerSemanticsTests {
         var nightly: [Verdict] = []
         for day in Int64(0)..<6 {
             for bucket in Int64(0)..<96 {
-                _ = scorer.verdicts(RarityScorer.connect(scorer, "daemon", at: TestTime.at(day: day, minutes: bucket * 15 + 1)))
+                _ = scorer.verdicts(ScoringEvent.connect(configuration, "daemon", at: TestTime.at(day: day, minutes: bucket * 15 + 1)))
                 if bucket == 12 {
-                    nightly += scorer.verdicts(RarityScorer.connect(scorer, "backup", at: TestTime.at(day: day, minutes: 182)))
+                    nightly += scorer.verdicts(ScoringEvent.connect(configuration, "backup", at: TestTime.at(day: day, minutes: 182)))
                         .filter { $0.detector == .rareProcess }
                 }
             }
@@ -95,11 +97,11 @@ struct ScorerSemanticsTests {
     func loopbackIgnored(destination: String) throws {
         var scorer = try scorer(after: 2)
         let excludedBefore = scorer.excludedEvents
-        let event = RarityScorer.connect(scorer, "probe", at: TestTime.at(day: 2, minutes: 3), to: destination, port: 9)
+        let event = ScoringEvent.connect(configuration, "probe", at: TestTime.at(day: 2, minutes: 3), to: destination, port: 9)
         let ignored = scorer.verdicts(event)
         #expect(ignored.isEmpty)
         #expect(scorer.excludedEvents == excludedBefore + 1)
-        let outside = RarityScorer.connect(scorer, "probe", at: TestTime.at(day: 2, minutes: 4))
+        let outside = ScoringEvent.connect(configuration, "probe", at: TestTime.at(day: 2, minutes: 4))
         let later = scorer.verdict(outside)
         #expect(later?.score == 100, "the ignored connect left no trace")
     }
@@ -115,7 +117,7 @@ struct ScorerSemanticsTests {
         var scorer = try scorer(after: 2, configuration: configuration)
         let time = TestTime.at(day: 2, minutes: 5)
         func process(_ executable: String, _ comm: String, user: String? = nil) -> ProcessKey {
-            scorer.processKey(executable: executable, comm: comm, user: user)
+            configuration.processKey(executable: executable, comm: comm, user: user)
         }
         let excluded = [
             ScoringEvent(timestamp: time, action: .connect, process: process("/usr/sbin/chronyd", "chronyd"), pid: 1, uid: 0),
@@ -140,7 +142,7 @@ struct ScorerSemanticsTests {
     func realertInterval() throws {
         var scorer = try scorer(after: 2)
         let alertAt: (Int64) -> Decision? = { minutes in
-            scorer.verdict(RarityScorer.connect(scorer, "nc", at: TestTime.at(day: 2, minutes: minutes)))?.decision
+            scorer.verdict(ScoringEvent.connect(configuration, "nc", at: TestTime.at(day: 2, minutes: minutes)))?.decision
         }
         #expect(alertAt(1).flatMap { if case .alert = $0 { true } else { nil } } == true)
         #expect(alertAt(20) == .suppressed(.recentlyAlerted))
@@ -159,7 +161,7 @@ struct ScorerSemanticsTests {
         var scorer = try scorer(after: 2, configuration: configuration)
         var decisions: [Decision] = []
         for index in Int64(0)..<150 {
-            decisions += scorer.verdicts(RarityScorer.connect(scorer, "new-\(index)", at: TestTime.at(day: 2, minutes: 1, seconds: index))).map(\.decision)
+            decisions += scorer.verdicts(ScoringEvent.connect(configuration, "new-\(index)", at: TestTime.at(day: 2, minutes: 1, seconds: index))).map(\.decision)
         }
         let alerts = decisions.filter { if case .alert = $0 { true } else { false } }
         #expect(alerts.count == 100)
@@ -167,14 +169,14 @@ struct ScorerSemanticsTests {
         #expect(decisions[101...].allSatisfy { $0 == .suppressed(.alertCap(startsWindow: false)) })
         let statistics = scorer.statistics(for: .rareProcess)
         #expect(statistics.alerts == 100 && statistics.suppressedByCap == 50 && statistics.suppressed == 50)
-        let nextWindow = scorer.verdict(RarityScorer.connect(scorer, "new-next", at: TestTime.at(day: 2, minutes: 16)))
+        let nextWindow = scorer.verdict(ScoringEvent.connect(configuration, "new-next", at: TestTime.at(day: 2, minutes: 16)))
         #expect(nextWindow?.alert != nil)
     }
 
     @Test("rare_port scores the destination port of connects, not binds")
     func rarePort() throws {
         var scorer = try scorer(after: 2)
-        let connect = RarityScorer.connect(scorer, "daemon", at: TestTime.at(day: 2, minutes: 2), port: 4444)
+        let connect = ScoringEvent.connect(configuration, "daemon", at: TestTime.at(day: 2, minutes: 2), port: 4444)
         let verdicts = scorer.verdicts(connect)
         #expect(verdicts.map(\.detector) == [.rareProcess, .rarePort])
         let port = try #require(verdicts.last?.alert)
@@ -194,15 +196,15 @@ struct ScorerSemanticsTests {
         configuration.keyMode = .name
         let byName = try RarityScorer(configuration: configuration)
         let seed = configuration.sketch.seed
-        #expect(byExecutable.processKey(executable: "/usr/bin/python3", comm: "python3", user: nil).hash == KeyHash("/usr/bin/python3", seed: seed))
-        #expect(byExecutable.processKey(executable: nil, comm: "python3", user: nil).hash == KeyHash("python3", seed: seed))
-        #expect(byName.processKey(executable: "/usr/bin/python3", comm: "python3", user: nil).hash == KeyHash("python3", seed: seed))
+        #expect(ScoringConfiguration().processKey(executable: "/usr/bin/python3", comm: "python3", user: nil).hash == KeyHash("/usr/bin/python3", seed: seed))
+        #expect(ScoringConfiguration().processKey(executable: nil, comm: "python3", user: nil).hash == KeyHash("python3", seed: seed))
+        #expect(configuration.processKey(executable: "/usr/bin/python3", comm: "python3", user: nil).hash == KeyHash("python3", seed: seed))
     }
 
     @Test("idle buckets count as history")
     func idleBucketsCount() throws {
         var scorer = try RarityScorer(configuration: ScoringConfiguration())
-        _ = scorer.verdicts(RarityScorer.connect(scorer, "daemon", at: TestTime.at(minutes: 1)))
+        _ = scorer.verdicts(ScoringEvent.connect(configuration, "daemon", at: TestTime.at(minutes: 1)))
         scorer.advanceClock(to: TestTime.at(day: 1, minutes: 1))
         #expect(scorer.baseline.completedBuckets == 96)
         #expect(!scorer.isLearning)
@@ -218,12 +220,12 @@ struct ScorerSemanticsTests {
         configuration.sketch = SketchParameters(depth: 4, width: 64, seed: 5)
         configuration.detectors = [.rareProcess]
         var scorer = try RarityScorer(configuration: configuration)
-        _ = scorer.verdicts(RarityScorer.connect(scorer, "one", at: TestTime.at(minutes: 1)))
+        _ = scorer.verdicts(ScoringEvent.connect(configuration, "one", at: TestTime.at(minutes: 1)))
         scorer.advanceClock(to: TestTime.at(minutes: 16))
         let quiet = try #require(scorer.health(of: .rareProcess))
         #expect(quiet.fillRatio == 1.0 / 64 && !quiet.isSaturated)
         for index in 0..<500 {
-            _ = scorer.verdicts(RarityScorer.connect(scorer, "key-\(index)", at: TestTime.at(minutes: 17)))
+            _ = scorer.verdicts(ScoringEvent.connect(configuration, "key-\(index)", at: TestTime.at(minutes: 17)))
         }
         scorer.advanceClock(to: TestTime.at(minutes: 31))
         let full = try #require(scorer.health(of: .rareProcess))
@@ -239,13 +241,13 @@ struct ScorerSemanticsTests {
         var scorer = try RarityScorer(configuration: configuration)
         for index in 0..<40 {
             for second in [1, 2] as [Int64] {
-                _ = scorer.verdicts(RarityScorer.connect(scorer, "key-\(index)", at: TestTime.at(minutes: 1, seconds: second)))
+                _ = scorer.verdicts(ScoringEvent.connect(configuration, "key-\(index)", at: TestTime.at(minutes: 1, seconds: second)))
             }
         }
         scorer.advanceClock(to: TestTime.at(minutes: 16))
         #expect(scorer.statistics(for: .rareProcess).overflowedKeys >= 32)
         for index in 0..<40 {
-            let key = scorer.processKey(executable: "/usr/bin/key-\(index)", comm: "key-\(index)", user: nil).hash
+            let key = configuration.processKey(executable: "/usr/bin/key-\(index)", comm: "key-\(index)", user: nil).hash
             #expect(try #require(scorer.baseline.estimate(key, detector: .rareProcess, scaleIndex: 0)) >= 1 - 1e-6)
         }
     }

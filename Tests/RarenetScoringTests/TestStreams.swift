@@ -56,19 +56,21 @@ enum TestTime {
     }
 }
 
-extension RarityScorer {
-    /// A connect from process `name` (key mode executable: the path) at `time`.
+extension ScoringEvent {
+    /// A connect from process `name` (executable `/usr/bin/name`) at `time`.
     static func connect(
-        _ scorer: RarityScorer, _ name: String, at time: EventTimestamp,
+        _ configuration: ScoringConfiguration, _ name: String, at time: EventTimestamp,
         to destination: String = "192.0.2.10", port: UInt16 = 443, uid: UInt32 = 1000, pid: UInt32 = 4242
     ) -> ScoringEvent {
         ScoringEvent(
             timestamp: time, action: .connect,
-            process: scorer.processKey(executable: "/usr/bin/\(name)", comm: name, user: nil),
+            process: configuration.processKey(executable: "/usr/bin/\(name)", comm: name, user: nil),
             pid: pid, uid: uid, destinationAddress: IPAddress(destination), destinationPort: port
         )
     }
+}
 
+extension RarityScorer {
     /// Scores `event` and returns its verdicts.
     mutating func verdicts(_ event: ScoringEvent) -> [Verdict] {
         var verdicts: [Verdict] = []
