@@ -36,10 +36,11 @@ public struct BaselineParameters: Sendable, Hashable {
             ("sketch depth", "\(sketch.depth)", "\(other.sketch.depth)"),
             ("sketch width", "\(sketch.width)", "\(other.sketch.width)"),
             ("sketch seed", "\(sketch.seed)", "\(other.sketch.seed)"),
-            ("time scales", "\(scales)", "\(other.scales)"),
-            ("half-life", "\(halfLife)", "\(other.halfLife)"),
+            ("time scales", scales.map(\.compactDescription).joined(separator: ","),
+             other.scales.map(\.compactDescription).joined(separator: ",")),
+            ("half-life", halfLife.compactDescription, other.halfLife.compactDescription),
             ("key mode", keyMode.rawValue, other.keyMode.rawValue),
-            ("detectors", "\(detectors)", "\(other.detectors)"),
+            ("detectors", detectors.map(\.rawValue).joined(separator: ","), other.detectors.map(\.rawValue).joined(separator: ",")),
         ]
         return fields.first { $0.1 != $0.2 }
     }

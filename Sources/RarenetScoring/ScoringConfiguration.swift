@@ -118,6 +118,17 @@ public enum ProcessKeyMode: String, Sendable, Hashable, CaseIterable {
 }
 
 extension Duration {
+    /// The duration in the largest whole unit: `15m`, `1d`, `90s`, `1500ms`, `7ns`.
+    var compactDescription: String {
+        let nanoseconds = self.nanoseconds
+        for (unit, size) in [("d", Int64(86_400_000_000_000)), ("h", 3_600_000_000_000), ("m", 60_000_000_000),
+                             ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
+        where nanoseconds != 0 && nanoseconds % size == 0 {
+            return "\(nanoseconds / size)\(unit)"
+        }
+        return "\(nanoseconds)ns"
+    }
+
     /// The duration in whole nanoseconds (saturating far outside any sensible setting).
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
