@@ -76,9 +76,8 @@ struct ScaleCounts: Sendable {
     /// did not fit the key set and went to the bitmap.
     mutating func markPresent(_ key: KeyHash) -> Bool {
         guard present.insert(key, value: ()) == .full else { return true }
-        var bitmap = overflow ?? PresenceBitmap(bitCount: sketch.parameters.depth * sketch.parameters.width)
-        _ = sketch.mark(key, in: &bitmap)
-        overflow = bitmap
+        if overflow == nil { overflow = PresenceBitmap(bitCount: sketch.parameters.depth * sketch.parameters.width) }
+        sketch.mark(key, in: &overflow!)
         return false
     }
 

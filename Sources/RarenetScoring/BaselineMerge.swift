@@ -43,9 +43,11 @@ extension Baseline {
                     _ = detectors[detector].scales[scale].markPresent(key)
                 }
                 if let overflow = theirs.overflow {
-                    var bitmap = detectors[detector].scales[scale].overflow ?? PresenceBitmap(words: overflow.words.map { _ in 0 })
-                    bitmap.formUnion(overflow)
-                    detectors[detector].scales[scale].overflow = bitmap
+                    if detectors[detector].scales[scale].overflow == nil {
+                        detectors[detector].scales[scale].overflow = overflow
+                    } else {
+                        detectors[detector].scales[scale].overflow!.formUnion(overflow)
+                    }
                 }
             }
             other.detectors[detector].firstSeen.forEach { key, time in

@@ -145,12 +145,8 @@ public struct CountMinSketch: Sendable, Equatable {
     }
 
     /// Marks `key` in `presence`, a bitmap with one bit per counter.
-    func mark(_ key: KeyHash, in presence: inout PresenceBitmap) -> Bool {
-        var wasPresent = true
-        for row in 0..<parameters.depth {
-            wasPresent = presence.set(slot(key, row: row)) && wasPresent
-        }
-        return wasPresent
+    func mark(_ key: KeyHash, in presence: inout PresenceBitmap) {
+        for row in 0..<parameters.depth { presence.set(slot(key, row: row)) }
     }
 
     /// Multiplies every counter by `factor` (exponential decay, renormalisation).
