@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
-    targets: ringDrainTargets + liveOverheadTargets,
+    targets: ringDrainTargets + liveOverheadTargets + scorerTargets,
     swiftLanguageModes: [.v6]
 )
 
@@ -63,6 +63,23 @@ var liveOverheadTargets: [Target] {
         .executableTarget(
             name: "LiveOverhead",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+    ]
+}
+
+// MARK: - Scorer: throughput against an exact Dictionary scorer, memory at 10^3 vs 10^6 keys (BENCHMARKS.md, "Scorer")
+
+var scorerTargets: [Target] {
+    [
+        .executableTarget(
+            name: "ScorerBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RarenetScoring", package: rarenetPackage),
+                .product(name: "RarenetEvents", package: rarenetPackage),
+            ],
+            path: "Benchmarks/ScorerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 }

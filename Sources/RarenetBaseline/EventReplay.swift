@@ -106,7 +106,7 @@ public struct EventReplay {
         let scoringEvent = ScoringEvent(
             timestamp: event.timestamp,
             action: event.action,
-            process: scorer.processKey(executable: event.executable, comm: event.comm, user: event.user),
+            process: scorer.configuration.processKey(executable: event.executable, comm: event.comm, user: event.user),
             pid: event.pid,
             uid: event.uid,
             destinationAddress: event.destinationAddress,

@@ -36,21 +36,30 @@ public struct BaselineParameters: Sendable, Hashable {
             ("sketch depth", "\(sketch.depth)", "\(other.sketch.depth)"),
             ("sketch width", "\(sketch.width)", "\(other.sketch.width)"),
             ("sketch seed", "\(sketch.seed)", "\(other.sketch.seed)"),
-            ("time scales", "\(scales)", "\(other.scales)"),
-            ("half-life", "\(halfLife)", "\(other.halfLife)"),
+            ("time scales", scales.map(\.compactDescription).joined(separator: ","),
+             other.scales.map(\.compactDescription).joined(separator: ",")),
+            ("half-life", halfLife.compactDescription, other.halfLife.compactDescription),
             ("key mode", keyMode.rawValue, other.keyMode.rawValue),
-            ("detectors", "\(detectors)", "\(other.detectors)"),
+            ("detectors", detectors.map(\.rawValue).joined(separator: ","), other.detectors.map(\.rawValue).joined(separator: ",")),
         ]
         return fields.first { $0.1 != $0.2 }
     }
 }
 
-/// The clock and bucket total of one time scale.
+/// The clock, bucket total and lazy-decay reference of one time scale.
+///
+/// Counts decay by `f = 2^(−span / half-life)` per completed bucket. Rather
+/// than multiplying every counter at every boundary, the sketches store
+/// counts in the units of `referenceBucket`: the decayed count is the stored
+/// value times `f^(currentBucket − referenceBucket)`, and a completed bucket's
+/// keys are added with the inverse weight.
 struct ScaleClock: Sendable, Equatable {
     /// The first bucket of the baseline (bucket index = ⌊time / span⌋).
     var startBucket: Int64
     /// The bucket in progress; every earlier bucket since `startBucket` is complete.
     var currentBucket: Int64
+    /// The bucket whose units the sketch counters are stored in.
+    var referenceBucket: Int64
     /// `B`: the decayed number of completed buckets.
     var total: Double
 }
@@ -67,18 +76,16 @@ struct ScaleCounts: Sendable {
     /// did not fit the key set and went to the bitmap.
     mutating func markPresent(_ key: KeyHash) -> Bool {
         guard present.insert(key, value: ()) == .full else { return true }
-        var bitmap = overflow ?? PresenceBitmap(bitCount: sketch.parameters.depth * sketch.parameters.width)
-        _ = sketch.mark(key, in: &bitmap)
-        overflow = bitmap
+        if overflow == nil { overflow = PresenceBitmap(bitCount: sketch.parameters.depth * sketch.parameters.width) }
+        sketch.mark(key, in: &overflow!)
         return false
     }
 
-    /// Completes the bucket in progress: decays the sketch by one bucket, adds
-    /// one for every key present, and empties the bucket.
-    mutating func completeBucket(decay: Float) {
-        sketch.decay(by: decay)
-        for (key, _) in present.entries { sketch.increment(key) }
-        if let overflow { sketch.add(overflow) }
+    /// Completes the bucket in progress: adds `weight` (one occurrence in the
+    /// sketch's stored units) for every key present, and empties the bucket.
+    mutating func completeBucket(weight: Float) {
+        present.forEach { key, _ in sketch.increment(key, by: weight) }
+        if let overflow { sketch.add(overflow, weight: weight) }
         present.removeAll()
         overflow = nil
     }
@@ -119,7 +126,7 @@ public struct Baseline: Sendable {
         self.parameters = parameters
         self.bucketKeyCapacity = bucketKeyCapacity
         self.firstSeenCapacity = firstSeenCapacity
-        clocks = parameters.scales.map { _ in ScaleClock(startBucket: 0, currentBucket: 0, total: 0) }
+        clocks = parameters.scales.map { _ in ScaleClock(startBucket: 0, currentBucket: 0, referenceBucket: 0, total: 0) }
         let emptyScale = ScaleCounts(
             sketch: CountMinSketch(parameters: parameters.sketch),
             present: BoundedKeyTable(capacity: bucketKeyCapacity, emptyValue: ()),
@@ -156,13 +163,35 @@ public struct Baseline: Sendable {
     /// this baseline.
     public func estimate(_ key: KeyHash, detector: Detector, scaleIndex: Int) -> Double? {
         guard let index = parameters.detectors.firstIndex(of: detector) else { return nil }
-        return Double(detectors[index].scales[scaleIndex].sketch.estimate(key))
+        return decayedCount(detectors[index].scales[scaleIndex].sketch.estimate(key), scale: scaleIndex)
     }
 
     /// The key's counter in every row of the sketch of `detector` at `scaleIndex`.
     public func rowCounters(_ key: KeyHash, detector: Detector, scaleIndex: Int) -> [Double]? {
         guard let index = parameters.detectors.firstIndex(of: detector) else { return nil }
-        return detectors[index].scales[scaleIndex].sketch.rowCounters(key).map(Double.init)
+        return detectors[index].scales[scaleIndex].sketch.rowCounters(key).map { decayedCount($0, scale: scaleIndex) }
+    }
+
+    /// `f`: the decay of one completed bucket at `scale`.
+    func bucketDecay(scale: Int) -> Double {
+        exp2(-Double(parameters.scales[scale].nanoseconds) / Double(parameters.halfLife.nanoseconds))
+    }
+
+    /// The stored-units-to-count factor of `scale`: `f^(current − reference)`.
+    func countFactor(scale: Int) -> Double {
+        pow(bucketDecay(scale: scale), Double(clocks[scale].currentBucket - clocks[scale].referenceBucket))
+    }
+
+    /// A sketch value of `scale` in decayed buckets.
+    func decayedCount(_ stored: Float, scale: Int) -> Double {
+        Double(stored) * countFactor(scale: scale)
+    }
+
+    /// Rescales every sketch of `scale` to the units of the bucket in progress.
+    mutating func renormalize(scale: Int) {
+        let factor = Float(countFactor(scale: scale))
+        for detector in detectors.indices { detectors[detector].scales[scale].sketch.decay(by: factor) }
+        clocks[scale].referenceBucket = clocks[scale].currentBucket
     }
 
     /// Moves every scale's clock to the bucket containing `time` (nanoseconds
@@ -174,7 +203,7 @@ public struct Baseline: Sendable {
         guard isStarted else {
             for scale in clocks.indices {
                 let bucket = floorDivide(time, spans[scale])
-                clocks[scale] = ScaleClock(startBucket: bucket, currentBucket: bucket, total: 0)
+                clocks[scale] = ScaleClock(startBucket: bucket, currentBucket: bucket, referenceBucket: bucket, total: 0)
             }
             isStarted = true
             return false
@@ -185,20 +214,26 @@ public struct Baseline: Sendable {
             let clock = clocks[scale]
             guard bucket > clock.currentBucket else { continue }
             completed = true
-            let decay = exp2(-Double(spans[scale]) / Double(parameters.halfLife.nanoseconds))
-            let idleBuckets = Double(bucket - clock.currentBucket - 1)
-            let idleDecay = pow(decay, idleBuckets)
+            let decay = bucketDecay(scale: scale)
+            // Once the clock is at `bucket`, the completed bucket has age
+            // `bucket − 1 − current`: its decayed weight f^age is stored as
+            // f^age / f^(bucket − reference) = f^(reference − current − 1).
+            let weight = Float(pow(decay, Double(clock.referenceBucket - clock.currentBucket - 1)))
             for detector in detectors.indices {
-                detectors[detector].scales[scale].completeBucket(decay: Float(decay))
-                if idleBuckets > 0 { detectors[detector].scales[scale].sketch.decay(by: Float(idleDecay)) }
+                detectors[detector].scales[scale].completeBucket(weight: weight)
             }
             // The completed bucket, then each idle one: B ← B·f + 1, n + 1 times.
-            let idleTotal = idleBuckets > 0 ? (1 - idleDecay) / (1 - decay) : 0
-            clocks[scale].total = (clock.total * decay + 1) * idleDecay + idleTotal
+            let idleBuckets = Double(bucket - clock.currentBucket - 1)
+            let idleDecay = pow(decay, idleBuckets)
+            clocks[scale].total = (clock.total * decay + 1) * idleDecay + (1 - idleDecay) / (1 - decay)
             clocks[scale].currentBucket = bucket
+            if countFactor(scale: scale) < Self.renormalizationFactor { renormalize(scale: scale) }
         }
         return completed
     }
+
+    /// The stored-units factor below which the counters are rescaled (2⁻¹⁶).
+    static let renormalizationFactor = 1.0 / 65_536
 
     /// The bucket-span-aligned time at which the next bucket of any scale begins.
     var nextBoundary: Int64 {

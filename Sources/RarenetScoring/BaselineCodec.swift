@@ -4,8 +4,10 @@
 ///     payload  parameters: depth u32 · width u32 · seed u64 · half-life ns i64 · key mode u8
 ///                          · scale count u8 · span ns i64 per scale · detector count u8 · code u8 each
 ///                          · bucket key capacity u32 · first-seen capacity u32
-///              clock:      started u8 · per scale: start bucket i64 · current bucket i64 · total f64
-///              per detector, per scale: counters f32 × depth·width · present keys u32 + u64 each
+///              clock:      started u8 · per scale: start bucket i64 · current bucket i64
+///                          · decay reference bucket i64 · total f64
+///              per detector, per scale: counters f32 × depth·width (in the reference bucket's units)
+///                                       · present keys u32 + u64 each
 ///                                       · overflow u8 (+ bitmap u64 × depth·width/64)
 ///              per detector: first-seen entries u32 + (key u64 · time ns i64) each
 ///     trailer  CRC-32C u32 of header and payload
@@ -35,21 +37,20 @@ enum BaselineCodec {
             for clock in baseline.clocks {
                 payload.write(clock.startBucket)
                 payload.write(clock.currentBucket)
+                payload.write(clock.referenceBucket)
                 payload.write(clock.total.bitPattern)
             }
         }
         for detector in baseline.detectors {
             for scale in detector.scales {
                 for counter in scale.sketch.counters { payload.write(counter.bitPattern) }
-                let keys = scale.present.entries
-                payload.write(UInt32(keys.count))
-                for (key, _) in keys { payload.write(key.rawValue) }
+                payload.write(UInt32(scale.present.count))
+                scale.present.forEach { key, _ in payload.write(key.rawValue) }
                 payload.write(scale.overflow == nil ? UInt8(0) : UInt8(1))
                 for word in scale.overflow?.words ?? [] { payload.write(word) }
             }
-            let firstSeen = detector.firstSeen.entries
-            payload.write(UInt32(firstSeen.count))
-            for (key, time) in firstSeen {
+            payload.write(UInt32(detector.firstSeen.count))
+            detector.firstSeen.forEach { key, time in
                 payload.write(key.rawValue)
                 payload.write(time)
             }
@@ -99,7 +100,7 @@ enum BaselineCodec {
         if try reader.read() as UInt8 == 1 {
             clocks = try parameters.scales.map { _ throws(SnapshotError) in
                 ScaleClock(startBucket: try reader.read(), currentBucket: try reader.read(),
-                           total: Double(bitPattern: try reader.read()))
+                           referenceBucket: try reader.read(), total: Double(bitPattern: try reader.read()))
             }
         }
         let counterCount = parameters.sketch.depth * parameters.sketch.width

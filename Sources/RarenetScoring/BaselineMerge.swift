@@ -28,7 +28,10 @@ extension Baseline {
     }
 
     private mutating func add(_ other: Baseline) {
+        var other = other
         for scale in clocks.indices {
+            renormalize(scale: scale)
+            other.renormalize(scale: scale)
             clocks[scale].startBucket = min(clocks[scale].startBucket, other.clocks[scale].startBucket)
             clocks[scale].total += other.clocks[scale].total
         }
@@ -36,16 +39,18 @@ extension Baseline {
             for scale in detectors[detector].scales.indices {
                 let theirs = other.detectors[detector].scales[scale]
                 detectors[detector].scales[scale].sketch.add(theirs.sketch)
-                for (key, _) in theirs.present.entries {
+                theirs.present.forEach { key, _ in
                     _ = detectors[detector].scales[scale].markPresent(key)
                 }
                 if let overflow = theirs.overflow {
-                    var bitmap = detectors[detector].scales[scale].overflow ?? PresenceBitmap(words: overflow.words.map { _ in 0 })
-                    bitmap.formUnion(overflow)
-                    detectors[detector].scales[scale].overflow = bitmap
+                    if detectors[detector].scales[scale].overflow == nil {
+                        detectors[detector].scales[scale].overflow = overflow
+                    } else {
+                        detectors[detector].scales[scale].overflow!.formUnion(overflow)
+                    }
                 }
             }
-            for (key, time) in other.detectors[detector].firstSeen.entries {
+            other.detectors[detector].firstSeen.forEach { key, time in
                 detectors[detector].firstSeen.keepEarliest(key, time)
             }
         }

@@ -54,13 +54,15 @@ public enum SketchUpdateRule: Sendable, Hashable {
 
 /// A count-min sketch of decayed counts with conservative update.
 ///
-/// Counters are `Float32`: counts decay by a factor at every bucket boundary
-/// (``decay(by:)``, one pass over the counters per bucket, vectorised), so a
-/// counter holds at most `1 / (1 − f)` — about 1 940 buckets at the default
-/// 15 minutes and 14-day half-life — far inside `Float32`'s exact range. An
-/// eager decay per bucket costs `depth · width` multiplies every 15 minutes and
-/// keeps every counter in the same units as the bucket totals, which makes
-/// sketches of different hosts with the same clock directly summable.
+/// Counters are `Float32` and the sketch adds weights, not just ones: the
+/// baseline decays counts lazily through a global scale per time scale (see
+/// `ScaleClock`), adding an occurrence with the weight `f^−age` and reading
+/// `counter · f^age`, so no bucket boundary touches the counters; they are
+/// renormalised (``decay(by:)``, one vectorised pass) only when the weight
+/// reaches 2¹⁶, once in 16 half-lives. A decayed count is at most
+/// `1 / (1 − f)` — about 1 940 buckets at the default 15 minutes and 14-day
+/// half-life — so stored values stay below 2³¹ with `Float32`'s 24-bit
+/// relative precision.
 public struct CountMinSketch: Sendable, Equatable {
     /// The sketch's shape and hash seed.
     public let parameters: SketchParameters
@@ -115,16 +117,16 @@ public struct CountMinSketch: Sendable, Equatable {
         (0..<parameters.depth).map { counters[slot(key, row: $0)] }
     }
 
-    /// Adds one occurrence of `key`.
-    public mutating func increment(_ key: KeyHash, rule: SketchUpdateRule = .conservative) {
+    /// Adds `weight` occurrences of `key` (one by default).
+    public mutating func increment(_ key: KeyHash, by weight: Float = 1, rule: SketchUpdateRule = .conservative) {
         let (depth, width, mask) = (parameters.depth, parameters.width, mask)
         switch rule {
         case .plain:
             counters.withUnsafeMutableBufferPointer { counters in
-                for row in 0..<depth { counters[Self.slot(key, row: row, width: width, mask: mask)] += 1 }
+                for row in 0..<depth { counters[Self.slot(key, row: row, width: width, mask: mask)] += weight }
             }
         case .conservative:
-            let target = estimate(key) + 1
+            let target = estimate(key) + weight
             counters.withUnsafeMutableBufferPointer { counters in
                 for row in 0..<depth {
                     let index = Self.slot(key, row: row, width: width, mask: mask)
@@ -134,24 +136,20 @@ public struct CountMinSketch: Sendable, Equatable {
         }
     }
 
-    /// Adds one to every counter whose bit is set in `presence` (the
+    /// Adds `weight` to every counter whose bit is set in `presence` (the
     /// overflow path of a bucket: plain update, still never an under-estimate).
-    mutating func add(_ presence: PresenceBitmap) {
+    mutating func add(_ presence: PresenceBitmap, weight: Float) {
         counters.withUnsafeMutableBufferPointer { counters in
-            presence.forEachSetBit { counters[$0] += 1 }
+            presence.forEachSetBit { counters[$0] += weight }
         }
     }
 
     /// Marks `key` in `presence`, a bitmap with one bit per counter.
-    func mark(_ key: KeyHash, in presence: inout PresenceBitmap) -> Bool {
-        var wasPresent = true
-        for row in 0..<parameters.depth {
-            wasPresent = presence.set(slot(key, row: row)) && wasPresent
-        }
-        return wasPresent
+    func mark(_ key: KeyHash, in presence: inout PresenceBitmap) {
+        for row in 0..<parameters.depth { presence.set(slot(key, row: row)) }
     }
 
-    /// Multiplies every counter by `factor` (exponential decay).
+    /// Multiplies every counter by `factor` (exponential decay, renormalisation).
     public mutating func decay(by factor: Float) {
         counters.withUnsafeMutableBufferPointer { counters in
             for index in counters.indices { counters[index] *= factor }

@@ -2,7 +2,7 @@
 /// a process name, a port).
 ///
 /// The scorer never sees key text: the caller hashes a key once per process
-/// identity (``RarityScorer/processKey(executable:comm:user:)``) and passes the
+/// identity (``ScoringConfiguration/processKey(executable:comm:user:)``) and passes the
 /// hash with every event. The hash is split into the sketch's row indices by
 /// double hashing, so one hash serves every row and every time scale.
 ///

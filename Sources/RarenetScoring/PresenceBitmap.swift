@@ -12,12 +12,9 @@ struct PresenceBitmap: Sendable, Equatable {
         self.words = words
     }
 
-    /// Sets bit `index`; returns whether it was already set.
-    mutating func set(_ index: Int) -> Bool {
-        let bit: UInt64 = 1 << UInt64(index & 63)
-        let wasSet = words[index >> 6] & bit != 0
-        words[index >> 6] |= bit
-        return wasSet
+    /// Sets bit `index`.
+    mutating func set(_ index: Int) {
+        words[index >> 6] |= 1 << UInt64(index & 63)
     }
 
     /// Calls `body` with the index of every set bit, in order.

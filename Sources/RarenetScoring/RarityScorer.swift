@@ -56,18 +56,6 @@ public struct RarityScorer: Sendable {
         baselineDidChange()
     }
 
-    /// The key of a process, computed once per process identity and reused for
-    /// each of its events. `user` is the user name, when known, for the
-    /// name-based user exclusions (id-based ones are checked per event).
-    public func processKey(executable: String?, comm: String, user: String?) -> ProcessKey {
-        let exclusions = configuration.exclusions
-        let excluded = exclusions.processNames.contains(comm)
-            || executable.map(exclusions.executables.contains) == true
-            || user.map(exclusions.userNames.contains) == true
-        let identity = configuration.keyMode == .executable ? executable ?? comm : comm
-        return ProcessKey(hash: KeyHash(identity, seed: configuration.sketch.seed), isExcluded: excluded)
-    }
-
     /// True until the baseline spans the learning period: no alerts meanwhile.
     public var isLearning: Bool { isLearningCached }
 
@@ -80,7 +68,9 @@ public struct RarityScorer: Sendable {
     /// for periodic metrics, not per event.
     public func health(of detector: Detector) -> SketchHealth? {
         guard let index = detectors.firstIndex(of: detector) else { return nil }
-        let rows = baseline.detectors[index].scales.map { $0.sketch.rowOccupancy(atLeast: 0.5) }
+        let rows = baseline.detectors[index].scales.enumerated().map { scale, counts in
+            counts.sketch.rowOccupancy(atLeast: Float(0.5 / baseline.countFactor(scale: scale)))
+        }
         let worst = rows.max { $0.reduce(1, *) < $1.reduce(1, *) } ?? []
         let looksSeen = worst.reduce(1, *)
         return SketchHealth(
@@ -153,7 +143,7 @@ public struct RarityScorer: Sendable {
     {
         var lowest = (score: Double.infinity, probability: 0.0, count: 0.0, buckets: 0.0, scale: 0)
         for (scale, counts) in baseline.detectors[index].scales.enumerated() {
-            let count = Double(counts.sketch.estimate(key))
+            let count = baseline.decayedCount(counts.sketch.estimate(key), scale: scale)
             let buckets = baseline.clocks[scale].total
             let score = RarityFormula.score(count: count, buckets: buckets)
             if score < lowest.score {

@@ -43,6 +43,19 @@ public struct ScoringConfiguration: Sendable, Hashable {
         bucketSpan == longBucketSpan ? [bucketSpan] : [bucketSpan, longBucketSpan]
     }
 
+    /// The key of a process under this configuration's key mode, seed and
+    /// exclusions. Compute it once per process identity (any thread: it is a
+    /// pure function) and pass it with each of the process's events. `user` is
+    /// the user name, when known, for the name-based user exclusions (id-based
+    /// ones are checked per event).
+    public func processKey(executable: String?, comm: String, user: String?) -> ProcessKey {
+        let excluded = exclusions.processNames.contains(comm)
+            || executable.map(exclusions.executables.contains) == true
+            || user.map(exclusions.userNames.contains) == true
+        let identity = keyMode == .executable ? executable ?? comm : comm
+        return ProcessKey(hash: KeyHash(identity, seed: sketch.seed), isExcluded: excluded)
+    }
+
     /// Checks every value; the error names the first one that is wrong.
     public func validate() throws(ConfigurationError) {
         func positive(_ value: Duration, _ name: String) throws(ConfigurationError) {
@@ -105,6 +118,17 @@ public enum ProcessKeyMode: String, Sendable, Hashable, CaseIterable {
 }
 
 extension Duration {
+    /// The duration in the largest whole unit: `15m`, `1d`, `90s`, `1500ms`, `7ns`.
+    var compactDescription: String {
+        let nanoseconds = self.nanoseconds
+        for (unit, size) in [("d", Int64(86_400_000_000_000)), ("h", 3_600_000_000_000), ("m", 60_000_000_000),
+                             ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
+        where nanoseconds != 0 && nanoseconds % size == 0 {
+            return "\(nanoseconds / size)\(unit)"
+        }
+        return "\(nanoseconds)ns"
+    }
+
     /// The duration in whole nanoseconds (saturating far outside any sensible setting).
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components

@@ -2,7 +2,7 @@ import RarenetEvents
 
 /// A process identity as the scorer needs it: the hash of its key and whether
 /// user exclusions rule it out. Compute it once per process
-/// (``RarityScorer/processKey(executable:comm:user:)``) and keep it with the
+/// (``ScoringConfiguration/processKey(executable:comm:user:)``) and keep it with the
 /// process; every event of the process reuses it.
 public struct ProcessKey: Sendable, Hashable {
     /// The hash of the executable path or `comm`, per ``ProcessKeyMode``.
@@ -46,6 +46,15 @@ public struct ScoringEvent: Sendable, Hashable {
         self.destinationAddress = destinationAddress
         self.destinationPort = destinationPort
     }
+
+    /// The scoring view of a recorded or captured event, with its process's
+    /// precomputed key.
+    public init(_ event: NetworkEvent, process: ProcessKey) {
+        self.init(
+            timestamp: event.timestamp, action: event.action, process: process, pid: event.pid, uid: event.uid,
+            destinationAddress: event.destinationAddress, destinationPort: event.destinationPort
+        )
+    }
 }
 
 /// A rarity detector: what it keys on. All detectors share the counting,
@@ -87,6 +96,13 @@ public struct Verdict: Sendable, Hashable {
     /// 0 (common) to 100 (never seen): the lowest of the scales' scores.
     public let score: Double
     public let decision: Decision
+
+    public init(detector: Detector, key: KeyHash, score: Double, decision: Decision) {
+        self.detector = detector
+        self.key = key
+        self.score = score
+        self.decision = decision
+    }
 }
 
 /// What happens to a scored key.
@@ -127,4 +143,18 @@ public struct Alert: Sendable, Hashable {
     public let firstSeen: EventTimestamp?
     /// The bucket span of the scale that gave the score.
     public let scale: Duration
+
+    public init(
+        detector: Detector, key: KeyHash, score: Double, probability: Double, seenBuckets: Double,
+        baselineBuckets: Double, firstSeen: EventTimestamp?, scale: Duration
+    ) {
+        self.detector = detector
+        self.key = key
+        self.score = score
+        self.probability = probability
+        self.seenBuckets = seenBuckets
+        self.baselineBuckets = baselineBuckets
+        self.firstSeen = firstSeen
+        self.scale = scale
+    }
 }

@@ -47,7 +47,7 @@ public enum BaselineMergeError: Error, Sendable, Hashable, CustomStringConvertib
         case .parameterMismatch(let index, let parameter, let first, let other):
             "cannot merge baseline #\(index + 1): \(parameter) is \(other), the first baseline's is \(first)"
         case .clockMismatch(let index, let scale, let first, let other):
-            "cannot merge baseline #\(index + 1): its \(scale) clock is at \(other), the first baseline's at \(first); snapshot every host at the same bucket"
+            "cannot merge baseline #\(index + 1): its \(scale.compactDescription) clock is at \(other), the first baseline's at \(first); snapshot every host at the same bucket"
         }
     }
 }

@@ -128,7 +128,7 @@ final class ScoringStage: @unchecked Sendable {
 
     /// Computes a process's scoring key once and keeps it in its record.
     private func cacheKey(of process: ProcessTable<ProcessKey>.Record, comm: String, uid: UInt32) -> ProcessKey {
-        let key = scorer.processKey(
+        let key = scorer.configuration.processKey(
             executable: process.executable?.displayName,
             comm: process.comm ?? comm,
             user: process.userName ?? userNames.name(of: process.uid ?? uid))
