@@ -95,7 +95,11 @@ enum BaselineCodec {
         }
         let bucketKeyCapacity = Int(try reader.read() as UInt32)
         let firstSeenCapacity = Int(try reader.read() as UInt32)
-        guard bucketKeyCapacity >= 1, firstSeenCapacity >= 1 else { throw .malformed("a table capacity is zero") }
+        // The capacities size allocations: bound them before anything is allocated.
+        let capacities = 1...ScoringConfiguration.maximumTableCapacity
+        guard capacities.contains(bucketKeyCapacity), capacities.contains(firstSeenCapacity) else {
+            throw .malformed("a key table capacity (\(bucketKeyCapacity), \(firstSeenCapacity)) is outside \(capacities)")
+        }
         var clocks: [ScaleClock]?
         if try reader.read() as UInt8 == 1 {
             clocks = try parameters.scales.map { _ throws(SnapshotError) in

@@ -38,6 +38,11 @@ public struct ScoringConfiguration: Sendable, Hashable {
     /// The defaults.
     public init() {}
 
+    /// The largest capacity of a per-bucket or first-seen key table (2^20
+    /// keys, about 16 MiB per table). Snapshots declaring more are refused
+    /// before anything is allocated.
+    public static let maximumTableCapacity = 1 << 20
+
     /// The time scales, finest first: `[bucketSpan, longBucketSpan]` (one when equal).
     public var scales: [Duration] {
         bucketSpan == longBucketSpan ? [bucketSpan] : [bucketSpan, longBucketSpan]
@@ -87,11 +92,13 @@ public struct ScoringConfiguration: Sendable, Hashable {
             throw ConfigurationError(setting: "realertInterval", reason: "must not be negative, got \(realertInterval)")
         }
         guard alertCap >= 0 else { throw ConfigurationError(setting: "alertCap", reason: "must not be negative, got \(alertCap)") }
-        guard bucketKeyCapacity >= 1 else {
-            throw ConfigurationError(setting: "bucketKeyCapacity", reason: "must be at least 1, got \(bucketKeyCapacity)")
+        guard (1...Self.maximumTableCapacity).contains(bucketKeyCapacity) else {
+            throw ConfigurationError(
+                setting: "bucketKeyCapacity", reason: "must be within 1...\(Self.maximumTableCapacity), got \(bucketKeyCapacity)")
         }
-        guard firstSeenCapacity >= 1 else {
-            throw ConfigurationError(setting: "firstSeenCapacity", reason: "must be at least 1, got \(firstSeenCapacity)")
+        guard (1...Self.maximumTableCapacity).contains(firstSeenCapacity) else {
+            throw ConfigurationError(
+                setting: "firstSeenCapacity", reason: "must be within 1...\(Self.maximumTableCapacity), got \(firstSeenCapacity)")
         }
         guard (0...1).contains(saturationProbability) else {
             throw ConfigurationError(setting: "saturationProbability", reason: "must be within 0...1, got \(saturationProbability)")
