@@ -77,7 +77,25 @@ public final class RingBufferConsumer {
     ///   records are ready and the caller should drain again before waiting.
     @inlinable
     public func drainBatch(_ handleRecord: (UnsafeRawBufferPointer) -> Void) -> RingBufferBatch {
-        let producerPosition = mapping.producerPosition.pointee.load(ordering: .acquiring)
+        drainBatch(upTo: loadProducerPosition(), handleRecord)
+    }
+
+    /// `producer_pos`, load-acquired: every record before it is reserved, and
+    /// its length word is visible.
+    @inlinable
+    func loadProducerPosition() -> UInt {
+        mapping.producerPosition.pointee.load(ordering: .acquiring)
+    }
+
+    /// Bytes between the consumer position and `producerPosition`.
+    @inlinable
+    func bytesBefore(_ producerPosition: UInt) -> Int {
+        Int(producerPosition &- position)
+    }
+
+    /// ``drainBatch(_:)`` with `producer_pos` already loaded.
+    @inlinable
+    func drainBatch(upTo producerPosition: UInt, _ handleRecord: (UnsafeRawBufferPointer) -> Void) -> RingBufferBatch {
         let start = position
         var cursor = start
         var records = 0
