@@ -146,15 +146,17 @@ extension RingBufferConsumer {
         let capacity = min(maxRecordsPerBatch, bytesBefore(producerPosition) / networkFootprint)
         var walk = RingBufferBatch(records: 0, discardedRecords: 0, bytes: 0, end: .caughtUp)
         var processRecords: [CapturedRecordBatch.PositionedRecord] = []
-        let networkRecords = [CapturedNetworkRecord](unsafeUninitializedCapacity: capacity) { buffer, count in
+        let networkRecords = [CapturedNetworkRecord](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+            var written = 0
             walk = drainBatch(upTo: producerPosition) { bytes in
-                if count < buffer.count, let fields = NetworkRecordFields(wellFormed: bytes) {
-                    (buffer.baseAddress! + count).initialize(to: CapturedNetworkRecord(fields))
-                    count += 1
+                if written < capacity, let fields = NetworkRecordFields(wellFormed: bytes) {
+                    (buffer.baseAddress.unsafelyUnwrapped + written).initialize(to: CapturedNetworkRecord(fields))
+                    written += 1
                 } else if let record = decoder.decode(bytes) {
-                    processRecords.append(CapturedRecordBatch.PositionedRecord(networkRecordsBefore: count, record: record))
+                    processRecords.append(CapturedRecordBatch.PositionedRecord(networkRecordsBefore: written, record: record))
                 }
             }
+            initializedCount = written
         }
         return (walk, CapturedRecordBatch(networkRecords: networkRecords, otherRecords: processRecords))
     }

@@ -96,6 +96,10 @@ public final class RingBufferConsumer {
     /// ``drainBatch(_:)`` with `producer_pos` already loaded.
     @inlinable
     func drainBatch(upTo producerPosition: UInt, _ handleRecord: (UnsafeRawBufferPointer) -> Void) -> RingBufferBatch {
+        // Locals, not the stored properties, in the loop: stores through the
+        // records' pointers would otherwise make the compiler reload them.
+        let data = mapping.data
+        let mask = mask
         let start = position
         var cursor = start
         var records = 0
@@ -106,7 +110,7 @@ public final class RingBufferConsumer {
                 end = .batchLimit
                 break
             }
-            let header = mapping.data + Int(cursor & mask)
+            let header = data + Int(cursor & mask)
             let lengthWord = header.assumingMemoryBound(to: Atomic<UInt32>.self).pointee.load(ordering: .acquiring)
             if lengthWord & RingBufferRecordHeader.busyBit != 0 {
                 end = .busyRecord

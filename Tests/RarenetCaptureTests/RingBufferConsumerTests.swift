@@ -163,6 +163,42 @@ struct RingBufferConsumerTests {
         #expect(successor.drainBatch { _ in Issue.record("no record should be left") } == .init(records: 0, discardedRecords: 0, bytes: 0, end: .caughtUp))
     }
 
+    @Test func decodingDrainYieldsEveryKindInRingOrderAsTheRecordByRecordDecoderDoes() throws {
+        try Privileges.requireRoot()
+        // The same mix of kinds, with a record of another ABI version, into two rings of one size.
+        let rings = try (0..<2).map { _ in try RingBufferTestProducer(ringSize: 1 << 16) }
+        for producer in rings {
+            _ = try producer.produce(RARENET_RECORD_EXEC, count: 2, firstSequence: 100)
+            _ = try producer.produce(RARENET_RECORD_NETWORK, count: 5, firstSequence: 0)
+            _ = try producer.produce(RARENET_RECORD_EXIT, count: 1, firstSequence: 200)
+            _ = try producer.produce(RARENET_RECORD_NETWORK, count: 1, firstSequence: 5, version: 99)
+            _ = try producer.produce(RARENET_RECORD_NETWORK, count: 3, firstSequence: 6)
+            _ = try producer.produce(RARENET_RECORD_EXIT, count: 2, firstSequence: 300)
+        }
+        var recordByRecord = RecordDecoder()
+        let expected = drainAll(try RingBufferConsumer(mapFileDescriptor: rings[0].ringFileDescriptor), decoder: &recordByRecord).records
+
+        let consumer = try RingBufferConsumer(mapFileDescriptor: rings[1].ringFileDescriptor, maxRecordsPerBatch: 4)
+        var decoder = RecordDecoder()
+        var decoded: [CapturedRecord] = []
+        var networkRecordCount = 0
+        var batch: RingBufferBatch
+        repeat {
+            let rejectedBefore = decoder.rejections.total
+            let records: CapturedRecordBatch
+            (batch, records) = consumer.drainBatch(decodingWith: &decoder)
+            #expect(records.count == batch.records - Int(decoder.rejections.total - rejectedBefore))
+            decoded += records
+            networkRecordCount += records.networkRecords.count
+        } while batch.end == .batchLimit
+
+        #expect(expected.count == 13)
+        #expect(decoded == expected)
+        #expect(networkRecordCount == 8)
+        #expect(decoder.rejections[.unsupportedVersion] == 1 && decoder.rejections.total == 1)
+        #expect(consumer.pendingBytes == 0)
+    }
+
     @Test func batchStopsAtARecordStillBeingWritten() throws {
         try Privileges.requireRoot()
         let producer = try RingBufferTestProducer(ringSize: 4096)
