@@ -14,6 +14,9 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BPF_OUT)/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS   := $(wildcard bpf/*.h)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -Ibpf
 RUN_ARGS   ?=
+# The CI gate of `make bench-short`: the least median ratio of rarenet's ring
+# drain to libbpf's (BENCHMARKS.md). A ratio, never an absolute time.
+BENCH_FLOOR     ?= 0.9
 # libFuzzer seconds per target: `make fuzz`, and the short run inside `make test`.
 FUZZ_SECONDS    ?= 600
 FUZZ_CI_SECONDS ?= 30
@@ -24,7 +27,7 @@ TEST_PKGS  := iproute2 prometheus
 DEPS_STAMP := .build/.deps-build
 TEST_STAMP := .build/.deps-test
 
-.PHONY: all deps test-deps bpf build run test fuzz install clean
+.PHONY: all deps test-deps bpf build run test fuzz bench bench-short install clean
 
 all: build
 
@@ -72,10 +75,27 @@ test: deps test-deps bpf
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Fuzz/run.sh $(FUZZ_CI_SECONDS)
+	$(MAKE) bench-short
 
 # Every libFuzzer target for $(FUZZ_SECONDS) s each, one at a time (Fuzz/run.sh).
 fuzz: deps bpf
 	Fuzz/run.sh $(FUZZ_SECONDS)
+
+# Every benchmark, full length (root; BENCHMARKS.md): the ring drain side by
+# side with libbpf, the same drains under package-benchmark, and the live
+# overhead of `rarenet run` on a connect() loop.
+bench: build
+	cd Benchmarks && $(SWIFT) build -c release --product RingDrainCompare
+	Benchmarks/.build/release/RingDrainCompare --ring-kib 1024,65536 --rounds 100
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target RingDrain
+	cd Benchmarks && $(SWIFT) build -c release --product LiveOverhead
+	Benchmarks/.build/release/LiveOverhead --rarenet .build/release/rarenet
+
+# The short ring-drain comparison CI runs: prints the table, fails only when
+# the median ratio falls below $(BENCH_FLOOR) or the two sides decode differently.
+bench-short: deps bpf
+	cd Benchmarks && $(SWIFT) build -c release --product RingDrainCompare
+	Benchmarks/.build/release/RingDrainCompare --ring-kib 1024 --rounds 20 --floor $(BENCH_FLOOR)
 
 # The binary, the systemd unit, and the example configuration (kept if one exists).
 install: build

@@ -33,6 +33,7 @@ public struct CapturedRecordHeader: Sendable, Hashable {
     /// nanoseconds: with `pid`, an identity that survives pid reuse.
     public var processStartBootTimeNanoseconds: UInt64
 
+    @inlinable
     public init(bootTimeNanoseconds: UInt64, pid: UInt32, tid: UInt32, processStartBootTimeNanoseconds: UInt64) {
         self.bootTimeNanoseconds = bootTimeNanoseconds
         self.pid = pid
@@ -82,6 +83,7 @@ public struct CapturedNetworkRecord: Sendable, Hashable {
         set { taskName = TaskName(newValue) }
     }
 
+    @inlinable
     public init(
         header: CapturedRecordHeader, ppid: UInt32, uid: UInt32, gid: UInt32,
         action: NetworkAction, family: AddressFamily, transport: TransportProtocol,
@@ -115,18 +117,37 @@ public struct TaskName: Sendable, Hashable, CustomStringConvertible {
     /// The longest name the kernel keeps, in bytes.
     public static let maximumLength = 15
 
-    /// The first and last 8 of the 16 bytes, in memory order.
-    private var head: UInt64
-    private var tail: UInt64
+    /// The first and last 8 of the 16 bytes, as little-endian words: byte `i`
+    /// of the name is bits `8 * i ..< 8 * i + 8` of `head` (i < 8) or `tail`.
+    @usableFromInline var head: UInt64
+    @usableFromInline var tail: UInt64
+
+    /// The name in a 16-byte kernel `comm` field at `field`: its bytes up to
+    /// the first NUL, at most ``maximumLength``.
+    ///
+    /// Two 8-byte loads and a few bit operations: this runs once per connect.
+    @inlinable @inline(__always)
+    public init(kernelField field: UnsafeRawPointer) {
+        head = UInt64(littleEndian: field.loadUnaligned(as: UInt64.self))
+        tail = UInt64(littleEndian: field.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        // Byte 15 is never part of a name; then everything from the first NUL on is cleared.
+        tail &= 0x00FF_FFFF_FFFF_FFFF
+        let headZeros = Self.zeroBytes(head)
+        if headZeros != 0 {
+            head &= Self.bytesBelowLowest(headZeros)
+            tail = 0
+        } else {
+            tail &= Self.bytesBelowLowest(Self.zeroBytes(tail))
+        }
+    }
 
     /// The bytes of a fixed-width field up to its first NUL, at most ``maximumLength``.
     public init(nulTerminated field: UnsafeRawBufferPointer) {
-        var bytes: (UInt64, UInt64) = (0, 0)
-        let length = min(field.firstIndex(of: 0) ?? field.count, Self.maximumLength)
-        withUnsafeMutableBytes(of: &bytes) { target in
-            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: field[..<length]))
+        var padded: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &padded) { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(rebasing: field.prefix(Self.maximumLength)))
         }
-        (head, tail) = bytes
+        self = withUnsafeBytes(of: padded) { TaskName(kernelField: $0.baseAddress!) }
     }
 
     /// The first ``maximumLength`` bytes of `string`'s UTF-8, as the kernel truncates names.
@@ -135,20 +156,39 @@ public struct TaskName: Sendable, Hashable, CustomStringConvertible {
         self = string.withUTF8 { TaskName(nulTerminated: UnsafeRawBufferPointer($0)) }
     }
 
+    /// The high bit of every byte of `word` that is zero, and no other bit.
+    @inlinable
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        return ~(((word & low7) &+ low7) | word | low7)
+    }
+
+    /// A mask of the bytes below the lowest byte flagged in `zeroBytes` (all bytes when none is).
+    @inlinable
+    static func bytesBelowLowest(_ zeroBytes: UInt64) -> UInt64 {
+        ((zeroBytes & (~zeroBytes &+ 1)) >> 7) &- 1
+    }
+
+    /// The name's length in bytes.
+    @inlinable
+    public var count: Int {
+        let headZeros = Self.zeroBytes(head)
+        if headZeros != 0 { return headZeros.trailingZeroBitCount / 8 }
+        return 8 + Self.zeroBytes(tail).trailingZeroBitCount / 8
+    }
+
     /// The name's bytes, without the NUL padding.
     public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        try withUnsafeBytes(of: (head, tail)) { raw in
+        let length = count
+        return try withUnsafeBytes(of: (head.littleEndian, tail.littleEndian)) { raw in
             try raw.withMemoryRebound(to: UInt8.self) { all in
-                try body(UnsafeBufferPointer(rebasing: all[..<(all.firstIndex(of: 0) ?? Self.maximumLength)]))
+                try body(UnsafeBufferPointer(rebasing: all[..<length]))
             }
         }
     }
 
     /// The name as a string.
     public var string: String { withUTF8 { String(decoding: $0, as: UTF8.self) } }
-
-    /// The name's length in bytes.
-    public var count: Int { withUTF8 { $0.count } }
 
     public var description: String { string }
 }
@@ -208,5 +248,70 @@ public struct CapturedExitRecord: Sendable, Hashable {
         self.header = header
         self.ppid = ppid
         self.exitStatus = exitStatus
+    }
+}
+
+/// The records of one ring-buffer batch, decoded, in ring order.
+///
+/// Network records, the bulk of any batch, are plain values (no references)
+/// stored contiguously in ``networkRecords``: the decoder writes each one once,
+/// in place, and a reader walks them without copying through an enum. The
+/// rare exec and exit records are kept apart with their position, and
+/// iterating the batch yields every record in ring order.
+public struct CapturedRecordBatch: Sendable, Sequence {
+    /// A record that is not in ``networkRecords``, and where it stands among them.
+    @usableFromInline
+    struct PositionedRecord: Sendable {
+        /// How many of the batch's network records came before this one.
+        @usableFromInline let networkRecordsBefore: Int
+        @usableFromInline let record: CapturedRecord
+
+        @inlinable
+        init(networkRecordsBefore: Int, record: CapturedRecord) {
+            self.networkRecordsBefore = networkRecordsBefore
+            self.record = record
+        }
+    }
+
+    /// The connects and binds, in ring order.
+    public let networkRecords: [CapturedNetworkRecord]
+    /// Every other record, in ring order.
+    @usableFromInline let otherRecords: [PositionedRecord]
+
+    @inlinable
+    init(networkRecords: [CapturedNetworkRecord], otherRecords: [PositionedRecord]) {
+        self.networkRecords = networkRecords
+        self.otherRecords = otherRecords
+    }
+
+    /// Records in the batch.
+    public var count: Int { networkRecords.count + otherRecords.count }
+
+    /// The batch holds no record.
+    public var isEmpty: Bool { count == 0 }
+
+    public func makeIterator() -> Iterator {
+        Iterator(batch: self)
+    }
+
+    /// Yields the batch's records in ring order.
+    public struct Iterator: IteratorProtocol {
+        private let batch: CapturedRecordBatch
+        private var nextNetwork = 0
+        private var nextOther = 0
+
+        init(batch: CapturedRecordBatch) {
+            self.batch = batch
+        }
+
+        public mutating func next() -> CapturedRecord? {
+            if nextOther < batch.otherRecords.count, batch.otherRecords[nextOther].networkRecordsBefore == nextNetwork {
+                defer { nextOther += 1 }
+                return batch.otherRecords[nextOther].record
+            }
+            guard nextNetwork < batch.networkRecords.count else { return nil }
+            defer { nextNetwork += 1 }
+            return .network(batch.networkRecords[nextNetwork])
+        }
     }
 }

@@ -47,13 +47,15 @@ public struct RecordDecoder: Sendable {
         switch UInt32(header.kind) {
         case RARENET_RECORD_NETWORK.rawValue:
             try checkSize(rarenet_network_record.self, kind: "network", of: bytes, header: header)
-            return .network(try decodeNetwork(bytes, header: header))
+            let fields = NetworkRecordFields(bytes.baseAddress!)
+            try fields.checkEnumeratedFields()
+            return .network(CapturedNetworkRecord(fields))
         case RARENET_RECORD_EXEC.rawValue:
             let record = try load(rarenet_exec_record.self, kind: "exec", from: bytes, header: header)
             return .exec(try decodeExec(record))
         case RARENET_RECORD_EXIT.rawValue:
             let record = try load(rarenet_exit_record.self, kind: "exit", from: bytes, header: header)
-            return .exit(CapturedExitRecord(header: capturedHeader(record.header), ppid: record.ppid, exitStatus: record.exit_code))
+            return .exit(CapturedExitRecord(header: CapturedRecordHeader(record.header), ppid: record.ppid, exitStatus: record.exit_code))
         default:
             throw RecordRejection(.unknownKind, "kind \(header.kind)")
         }
@@ -77,57 +79,6 @@ public struct RecordDecoder: Sendable {
         return bytes.loadUnaligned(as: Record.self)
     }
 
-    /// Decodes a network record (its size checked) field by field, straight from the ring.
-    ///
-    /// This is the hot path: one call per connect or bind. Reading each field in
-    /// place, instead of copying the 128-byte struct first and then its fields,
-    /// keeps the decoder from stalling on store-to-load forwarding of those copies.
-    @inline(__always)
-    private static func decodeNetwork(
-        _ bytes: UnsafeRawBufferPointer, header: rarenet_record_header
-    ) throws(RecordRejection) -> CapturedNetworkRecord {
-        let record = NetworkRecordFields(bytes: bytes)
-        let rawAction = record[\.action]
-        let action: NetworkAction
-        switch UInt32(rawAction) {
-        case RARENET_ACTION_CONNECT.rawValue: action = .connect
-        case RARENET_ACTION_BIND.rawValue: action = .bind
-        default: throw RecordRejection(.invalidField, "network record action \(rawAction)")
-        }
-        let rawFamily = record[\.family]
-        guard let family = AddressFamily(socketFamily: rawFamily) else {
-            throw RecordRejection(.invalidField, "network record family \(rawFamily)")
-        }
-        let rawProtocol = record[\.protocol]
-        guard let transport = UInt8(exactly: rawProtocol).flatMap(TransportProtocol.init(number:)) else {
-            throw RecordRejection(.invalidField, "network record protocol \(rawProtocol)")
-        }
-        let rawHook = record[\.hook]
-        let hook: CapturedNetworkRecord.Hook
-        switch UInt32(rawHook) {
-        case RARENET_HOOK_KPROBE.rawValue: hook = .kprobe
-        case RARENET_HOOK_TRACEPOINT.rawValue: hook = .tracepoint
-        default: throw RecordRejection(.invalidField, "network record hook \(rawHook)")
-        }
-        let isConnect = action == .connect
-        return CapturedNetworkRecord(
-            header: capturedHeader(header),
-            ppid: record[\.ppid],
-            uid: record[\.uid],
-            gid: record[\.gid],
-            action: action,
-            family: family,
-            transport: transport,
-            sourceAddress: address(record.bytes(\.saddr), family: family),
-            sourcePort: record[\.sport],
-            destinationAddress: isConnect ? address(record.bytes(\.daddr), family: family) : nil,
-            destinationPort: isConnect ? record[\.dport] : nil,
-            hook: hook,
-            cgroupID: record[\.cgroup_id],
-            taskName: TaskName(nulTerminated: record.bytes(\.comm))
-        )
-    }
-
     private static func decodeExec(_ record: rarenet_exec_record) throws(RecordRejection) -> CapturedExecRecord {
         let pathLength = Int(record.path_len)
         let argumentsLength = Int(record.args_len)
@@ -148,7 +99,7 @@ public struct RecordDecoder: Sendable {
             return fields.map { String(decoding: $0, as: UTF8.self) }
         }
         return CapturedExecRecord(
-            header: capturedHeader(record.header),
+            header: CapturedRecordHeader(record.header),
             ppid: record.ppid,
             uid: record.uid,
             gid: record.gid,
@@ -160,28 +111,6 @@ public struct RecordDecoder: Sendable {
             isExecutableDeleted: record.flags & RARENET_EXEC_PATH_DELETED.rawValue != 0,
             areArgumentsTruncated: record.flags & RARENET_EXEC_ARGS_TRUNCATED.rawValue != 0
         )
-    }
-
-    @inline(__always)
-    private static func capturedHeader(_ header: rarenet_record_header) -> CapturedRecordHeader {
-        CapturedRecordHeader(
-            bootTimeNanoseconds: header.timestamp_ns,
-            pid: header.tgid,
-            tid: header.tid,
-            processStartBootTimeNanoseconds: header.start_time_ns
-        )
-    }
-
-    /// The address in a 16-byte network-order field (IPv4 in the first 4 bytes, the rest ignored).
-    ///
-    /// Two big-endian 64-bit loads, not a loop over bytes: this runs twice per connect.
-    @inline(__always)
-    private static func address(_ bytes: UnsafeRawBufferPointer, family: AddressFamily) -> IPAddress {
-        let high = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
-        guard family == .ipv6 else {
-            return IPAddress(family: family, high: high & 0xFFFF_FFFF_0000_0000, low: 0)
-        }
-        return IPAddress(family: family, high: high, low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
     }
 
     /// The bytes of a fixed-width `char` field up to its first NUL (or all of them).
@@ -197,20 +126,154 @@ public struct RecordDecoder: Sendable {
     }
 }
 
-/// The fields of a `rarenet_network_record` lying in the ring, read one at a time where they are.
-private struct NetworkRecordFields {
-    let bytes: UnsafeRawBufferPointer
+extension RingBufferConsumer {
+    /// Walks one batch of records and decodes each committed record with
+    /// `decoder` (rejected records are counted by the decoder and skipped).
+    ///
+    /// This is the capture thread's hot path, decoding inlined into the walk:
+    /// a well-formed network record (one per connect or bind) is validated
+    /// and written field by field, straight from the ring, into its final
+    /// place in the batch's ``CapturedRecordBatch/networkRecords``, sized
+    /// before the walk by the bytes the batch can hold. Every other record
+    /// (exec, exit, anything rejected) takes ``RecordDecoder/decode(_:)``.
+    ///
+    /// - Returns: what the walk did and why it ended, as ``drainBatch(_:)``,
+    ///   and the decoded records.
+    @inlinable
+    public func drainBatch(decodingWith decoder: inout RecordDecoder) -> (batch: RingBufferBatch, records: CapturedRecordBatch) {
+        let producerPosition = loadProducerPosition()
+        let networkFootprint = Int(RingBufferRecordHeader.footprint(ofLength: MemoryLayout<rarenet_network_record>.size))
+        let capacity = min(maxRecordsPerBatch, bytesBefore(producerPosition) / networkFootprint)
+        var walk = RingBufferBatch(records: 0, discardedRecords: 0, bytes: 0, end: .caughtUp)
+        var processRecords: [CapturedRecordBatch.PositionedRecord] = []
+        let networkRecords = [CapturedNetworkRecord](unsafeUninitializedCapacity: capacity) { buffer, initializedCount in
+            var written = 0
+            walk = drainBatch(upTo: producerPosition) { bytes in
+                if written < capacity, let fields = NetworkRecordFields(wellFormed: bytes) {
+                    (buffer.baseAddress.unsafelyUnwrapped + written).initialize(to: CapturedNetworkRecord(fields))
+                    written += 1
+                } else if let record = decoder.decode(bytes) {
+                    processRecords.append(CapturedRecordBatch.PositionedRecord(networkRecordsBefore: written, record: record))
+                }
+            }
+            initializedCount = written
+        }
+        return (walk, CapturedRecordBatch(networkRecords: networkRecords, otherRecords: processRecords))
+    }
+}
 
-    /// A scalar field.
-    @inline(__always)
-    subscript<Value>(_ field: KeyPath<rarenet_network_record, Value>) -> Value {
-        bytes.loadUnaligned(fromByteOffset: MemoryLayout<rarenet_network_record>.offset(of: field)!, as: Value.self)
+/// A `rarenet_network_record` lying in the ring, its fields read one at a
+/// time where they are (no copy of the 128-byte struct first).
+@usableFromInline
+struct NetworkRecordFields {
+    @usableFromInline let base: UnsafeRawPointer
+
+    /// The fields of the network record at `base`, whose size is checked.
+    @inlinable
+    init(_ base: UnsafeRawPointer) {
+        self.base = base
     }
 
-    /// The bytes of a fixed-width array field.
-    @inline(__always)
-    func bytes<Field>(_ field: KeyPath<rarenet_network_record, Field>) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: bytes.baseAddress! + MemoryLayout<rarenet_network_record>.offset(of: field)!, count: MemoryLayout<Field>.size)
+    /// The fields of `bytes` if they are a network record of this ABI, of the
+    /// right size, with every enumerated field in its domain; nil for anything
+    /// else (which ``RecordDecoder/decodeRecord(_:)`` then decodes or rejects).
+    @inlinable
+    init?(wellFormed bytes: UnsafeRawBufferPointer) {
+        let size = MemoryLayout<rarenet_network_record>.size
+        guard bytes.count == size, let base = bytes.baseAddress else { return nil }
+        self.init(base)
+        guard self[\.header.kind] == RARENET_RECORD_NETWORK.rawValue, self[\.header.version] == RARENET_ABI_VERSION,
+              self[\.header.size] == size, hasValidEnumeratedFields
+        else { return nil }
+    }
+
+    /// A scalar field.
+    @inlinable
+    subscript<Value>(_ field: KeyPath<rarenet_network_record, Value>) -> Value {
+        base.loadUnaligned(fromByteOffset: MemoryLayout<rarenet_network_record>.offset(of: field)!, as: Value.self)
+    }
+
+    /// The first byte of a fixed-width array field.
+    @inlinable
+    func pointer<Field>(to field: KeyPath<rarenet_network_record, Field>) -> UnsafeRawPointer {
+        base + MemoryLayout<rarenet_network_record>.offset(of: field)!
+    }
+
+    // The domains of the enumerated fields: one definition for the hot path's
+    // check and for the rejection that names the offending field.
+
+    @usableFromInline static let socketFamilyIPv4: UInt16 = 2
+    @usableFromInline static let socketFamilyIPv6: UInt16 = 10
+    @usableFromInline static let protocolTCP: UInt16 = 6
+    @usableFromInline static let protocolUDP: UInt16 = 17
+
+    @inlinable var isConnect: Bool { self[\.action] == RARENET_ACTION_CONNECT.rawValue }
+    @inlinable var hasValidAction: Bool { isConnect || self[\.action] == RARENET_ACTION_BIND.rawValue }
+    @inlinable var isIPv4: Bool { self[\.family] == Self.socketFamilyIPv4 }
+    @inlinable var hasValidFamily: Bool { isIPv4 || self[\.family] == Self.socketFamilyIPv6 }
+    @inlinable var isTCP: Bool { self[\.protocol] == Self.protocolTCP }
+    @inlinable var hasValidProtocol: Bool { isTCP || self[\.protocol] == Self.protocolUDP }
+    @inlinable var isKprobe: Bool { self[\.hook] == RARENET_HOOK_KPROBE.rawValue }
+    @inlinable var hasValidHook: Bool { isKprobe || self[\.hook] == RARENET_HOOK_TRACEPOINT.rawValue }
+
+    @inlinable
+    var hasValidEnumeratedFields: Bool { hasValidAction && hasValidFamily && hasValidProtocol && hasValidHook }
+
+    /// Throws the rejection that names the first enumerated field outside its domain.
+    func checkEnumeratedFields() throws(RecordRejection) {
+        guard hasValidAction else { throw RecordRejection(.invalidField, "network record action \(self[\.action])") }
+        guard hasValidFamily else { throw RecordRejection(.invalidField, "network record family \(self[\.family])") }
+        guard hasValidProtocol else { throw RecordRejection(.invalidField, "network record protocol \(self[\.protocol])") }
+        guard hasValidHook else { throw RecordRejection(.invalidField, "network record hook \(self[\.hook])") }
+    }
+
+    /// The address in a 16-byte network-order field at `bytes` (IPv4 in the first 4 bytes, the rest ignored).
+    ///
+    /// Two big-endian 64-bit loads, not a loop over bytes: this runs twice per connect.
+    @inlinable @inline(__always)
+    func ipAddress(at bytes: UnsafeRawPointer) -> IPAddress {
+        let high = UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+        guard !isIPv4 else {
+            return IPAddress(family: .ipv4, high: high & 0xFFFF_FFFF_0000_0000, low: 0)
+        }
+        return IPAddress(family: .ipv6, high: high, low: UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    }
+}
+
+extension CapturedNetworkRecord {
+    /// The record whose fields are at `fields`, its enumerated fields checked.
+    @inlinable @inline(__always)
+    init(_ fields: NetworkRecordFields) {
+        let isConnect = fields.isConnect
+        self.init(
+            header: CapturedRecordHeader(fields[\.header]),
+            ppid: fields[\.ppid],
+            uid: fields[\.uid],
+            gid: fields[\.gid],
+            action: isConnect ? .connect : .bind,
+            family: fields.isIPv4 ? .ipv4 : .ipv6,
+            transport: fields.isTCP ? .tcp : .udp,
+            sourceAddress: fields.ipAddress(at: fields.pointer(to: \.saddr)),
+            sourcePort: fields[\.sport],
+            destinationAddress: isConnect ? fields.ipAddress(at: fields.pointer(to: \.daddr)) : nil,
+            destinationPort: isConnect ? fields[\.dport] : nil,
+            hook: fields.isKprobe ? .kprobe : .tracepoint,
+            cgroupID: fields[\.cgroup_id],
+            taskName: TaskName(kernelField: fields.pointer(to: \.comm))
+        )
+    }
+}
+
+extension CapturedRecordHeader {
+    /// The header fields of a record as the kernel wrote them.
+    @inlinable
+    init(_ header: rarenet_record_header) {
+        self.init(
+            bootTimeNanoseconds: header.timestamp_ns,
+            pid: header.tgid,
+            tid: header.tid,
+            processStartBootTimeNanoseconds: header.start_time_ns
+        )
     }
 }
 

@@ -77,7 +77,29 @@ public final class RingBufferConsumer {
     ///   records are ready and the caller should drain again before waiting.
     @inlinable
     public func drainBatch(_ handleRecord: (UnsafeRawBufferPointer) -> Void) -> RingBufferBatch {
-        let producerPosition = mapping.producerPosition.pointee.load(ordering: .acquiring)
+        drainBatch(upTo: loadProducerPosition(), handleRecord)
+    }
+
+    /// `producer_pos`, load-acquired: every record before it is reserved, and
+    /// its length word is visible.
+    @inlinable
+    func loadProducerPosition() -> UInt {
+        mapping.producerPosition.pointee.load(ordering: .acquiring)
+    }
+
+    /// Bytes between the consumer position and `producerPosition`.
+    @inlinable
+    func bytesBefore(_ producerPosition: UInt) -> Int {
+        Int(producerPosition &- position)
+    }
+
+    /// ``drainBatch(_:)`` with `producer_pos` already loaded.
+    @inlinable
+    func drainBatch(upTo producerPosition: UInt, _ handleRecord: (UnsafeRawBufferPointer) -> Void) -> RingBufferBatch {
+        // Locals, not the stored properties, in the loop: stores through the
+        // records' pointers would otherwise make the compiler reload them.
+        let data = mapping.data
+        let mask = mask
         let start = position
         var cursor = start
         var records = 0
@@ -88,7 +110,7 @@ public final class RingBufferConsumer {
                 end = .batchLimit
                 break
             }
-            let header = mapping.data + Int(cursor & mask)
+            let header = data + Int(cursor & mask)
             let lengthWord = header.assumingMemoryBound(to: Atomic<UInt32>.self).pointee.load(ordering: .acquiring)
             if lengthWord & RingBufferRecordHeader.busyBit != 0 {
                 end = .busyRecord

@@ -4,7 +4,7 @@ import RarenetMetrics
 /// What the capture thread hands the scoring thread.
 enum CaptureMessage: Sendable {
     /// Decoded records, in ring order.
-    case records([CapturedRecord])
+    case records(CapturedRecordBatch)
     /// The ring is drained for good: the capture loop has stopped.
     case finished
 }
@@ -56,11 +56,7 @@ final class CaptureLoop: @unchecked Sendable {
         let clock = ContinuousClock()
         var nextPublication = clock.now
         drainLoop.run {
-            var records: [CapturedRecord] = []
-            records.reserveCapacity(consumer.maxRecordsPerBatch)
-            let batch = consumer.drainBatch { bytes in
-                if let record = decoder.decode(bytes) { records.append(record) }
-            }
+            let (batch, records) = consumer.drainBatch(decodingWith: &decoder)
             if !records.isEmpty { hand(.records(records)) }
             if clock.now >= nextPublication {
                 publishMetrics()

@@ -1,19 +1,37 @@
 import RarenetCapture
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The loop of every thread that consumes the ring buffer: drain batch after
 /// batch while records are ready, sleep in epoll while the ring is empty, and
 /// after ``stop()`` drain what the ring still holds, then return.
+///
+/// The kernel wakes an epoll waiter for the first record written into a ring
+/// its consumer has caught up with, so a thread that waits in epoll right
+/// after every drain is woken once per event: at a few thousand connects a
+/// second, the wake-ups (here and on the thread the records are handed to)
+/// cost more than the events. So after a drain that found records the loop
+/// first sleeps for ``coalescingInterval`` — events keep arriving into the
+/// ring without waking anyone — and drains again; it waits in epoll only when
+/// a drain finds the ring empty. Events then reach the caller in batches at
+/// most one interval late, and an idle sensor still sleeps until the kernel
+/// has something.
 final class RingDrainLoop: Sendable {
     private let waiter: EpollWaiter
     private let stopRequested = Atomic<Bool>(false)
     /// The longest sleep between batches, so that the caller's periodic work runs and a stop is seen.
     private let idleWait: Duration
+    /// How long records gather in the ring after a drain that found some.
+    let coalescingInterval: Duration
 
     /// - Parameter waiter: an ``EpollWaiter`` on the ring buffer map the caller drains.
-    init(waiter: EpollWaiter, idleWait: Duration = .milliseconds(250)) {
+    init(waiter: EpollWaiter, idleWait: Duration = .milliseconds(250), coalescingInterval: Duration = .milliseconds(1)) {
         self.waiter = waiter
         self.idleWait = idleWait
+        self.coalescingInterval = coalescingInterval
     }
 
     /// Asks ``run(_:)`` to drain what the ring holds and return. Any thread.
@@ -30,7 +48,20 @@ final class RingDrainLoop: Sendable {
             let batch = drainBatch()
             guard batch.end == .caughtUp else { continue }
             if stopping { return }
-            _ = try? waiter.wait(timeout: idleWait)
+            if batch.bytes > 0 {
+                sleep(coalescingInterval)
+            } else {
+                _ = try? waiter.wait(timeout: idleWait)
+            }
+        }
+    }
+
+    private func sleep(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var request = remaining
+        while nanosleep(&request, &remaining) != 0, errno == EINTR {
+            request = remaining
         }
     }
 }

@@ -76,7 +76,7 @@ final class ScoringStage: @unchecked Sendable {
     }
 
     /// Scores one batch, in ring order.
-    private func process(_ records: [CapturedRecord]) {
+    private func process(_ records: CapturedRecordBatch) {
         var tally = EventTally()
         for record in records {
             switch record {

@@ -155,6 +155,28 @@ struct RecordDecoderTests {
         #expect(network.comm == "a\u{FFFD}b")
     }
 
+    @Test func taskNameKeepsTheBytesBeforeTheFirstNULAndAtMostFifteen() throws {
+        let cases: [(field: [UInt8], name: String)] = [
+            (Array("ab\0garbage\0xyz".utf8), "ab"),
+            ([UInt8](repeating: UInt8(ascii: "x"), count: 16), String(repeating: "x", count: 15)),
+            (Array("exactly-8\0".utf8) + [UInt8](repeating: 0x7f, count: 6), "exactly-8"),
+            (Array("12345678".utf8) + [0] + [UInt8](repeating: 0xff, count: 7), "12345678"),
+            ([0] + [UInt8](repeating: UInt8(ascii: "z"), count: 15), ""),
+        ]
+        for (field, name) in cases {
+            var record = Self.connect()
+            withUnsafeMutableBytes(of: &record.comm) { $0.copyBytes(from: field) }
+            var decoder = RecordDecoder()
+            guard case let .network(network) = try #require(Self.decode(record, into: &decoder)) else {
+                Issue.record("not a network record")
+                return
+            }
+            #expect(network.comm == name)
+            #expect(network.taskName.count == name.utf8.count)
+            #expect(network.taskName == TaskName(name))
+        }
+    }
+
     @Test func decodesAnExit() throws {
         var record = rarenet_exit_record()
         record.header = Self.header(RARENET_RECORD_EXIT, size: MemoryLayout<rarenet_exit_record>.size)

@@ -163,6 +163,44 @@ struct RingBufferConsumerTests {
         #expect(successor.drainBatch { _ in Issue.record("no record should be left") } == .init(records: 0, discardedRecords: 0, bytes: 0, end: .caughtUp))
     }
 
+    @Test func decodingDrainYieldsEveryKindInRingOrderAsTheRecordByRecordDecoderDoes() throws {
+        try Privileges.requireRoot()
+        // The same mix of kinds, with a record of another ABI version, into two rings of one size.
+        let rings = try (0..<2).map { _ in try RingBufferTestProducer(ringSize: 1 << 16) }
+        for producer in rings {
+            _ = try producer.produce(RARENET_RECORD_EXEC, count: 2, firstSequence: 100)
+            _ = try producer.produce(RARENET_RECORD_NETWORK, count: 5, firstSequence: 0)
+            _ = try producer.produce(RARENET_RECORD_EXIT, count: 1, firstSequence: 200)
+            _ = try producer.produce(RARENET_RECORD_NETWORK, count: 1, firstSequence: 5, version: 99)
+            _ = try producer.produce(RARENET_RECORD_NETWORK, count: 3, firstSequence: 6)
+            _ = try producer.produce(RARENET_RECORD_EXIT, count: 2, firstSequence: 300)
+        }
+        var recordByRecord = RecordDecoder()
+        let expected = drainAll(try RingBufferConsumer(mapFileDescriptor: rings[0].ringFileDescriptor), decoder: &recordByRecord).records
+
+        let consumer = try RingBufferConsumer(mapFileDescriptor: rings[1].ringFileDescriptor, maxRecordsPerBatch: 4)
+        var decoder = RecordDecoder()
+        var decoded: [CapturedRecord] = []
+        var networkRecordCount = 0
+        var batch: RingBufferBatch
+        repeat {
+            let rejectedBefore = decoder.rejections.total
+            let records: CapturedRecordBatch
+            (batch, records) = consumer.drainBatch(decodingWith: &decoder)
+            #expect(records.count == batch.records - Int(decoder.rejections.total - rejectedBefore))
+            decoded += records
+            networkRecordCount += records.networkRecords.count
+        } while batch.end == .batchLimit
+
+        // The two rings were written at different times: compare everything but the timestamps.
+        #expect(expected.count == 13)
+        #expect(decoded.map(\.withoutTimestamp) == expected.map(\.withoutTimestamp))
+        #expect(decoded.map(\.header.pid) == [100, 101, 0, 1, 2, 3, 4, 200, 6, 7, 8, 300, 301])
+        #expect(networkRecordCount == 8)
+        #expect(decoder.rejections[.unsupportedVersion] == 1 && decoder.rejections.total == 1)
+        #expect(consumer.pendingBytes == 0)
+    }
+
     @Test func batchStopsAtARecordStillBeingWritten() throws {
         try Privileges.requireRoot()
         let producer = try RingBufferTestProducer(ringSize: 4096)
@@ -266,5 +304,22 @@ struct RingBufferConsumerTests {
         #expect(throws: BPFMapError.self) { try RingBufferConsumer(mapFileDescriptor: producer.countersFileDescriptor) }
         #expect(throws: BPFMapError.self) { try KernelCounters(mapFileDescriptor: producer.ringFileDescriptor) }
         #expect(throws: BPFMapError.self) { try RingBufferConsumer(mapFileDescriptor: -1) }
+    }
+}
+
+extension CapturedRecord {
+    /// The record with its kernel timestamp zeroed.
+    fileprivate var withoutTimestamp: CapturedRecord {
+        switch self {
+        case var .network(record):
+            record.header.bootTimeNanoseconds = 0
+            return .network(record)
+        case var .exec(record):
+            record.header.bootTimeNanoseconds = 0
+            return .exec(record)
+        case var .exit(record):
+            record.header.bootTimeNanoseconds = 0
+            return .exit(record)
+        }
     }
 }

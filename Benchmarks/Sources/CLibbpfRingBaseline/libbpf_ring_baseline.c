@@ -1,19 +1,24 @@
 /*
  * libbpf's ring buffer consumer with a C decoding callback.
  *
- * Work per record, to match rarenet's RecordDecoder.decode + the benchmark's fold:
+ * Work per record, to match rarenet's RingBufferConsumer.drainBatch(decodingWith:into:)
+ * + the benchmark's fold:
  *  - libbpf: load-acquire of the length word, BUSY/DISCARD checks, an indirect
  *    call of the callback, a store-release of consumer_pos (libbpf releases
  *    after every record; rarenet once per batch);
- *  - callback: the same validation as RecordDecoder (length >= header, ABI
- *    version, kind, ring length == header size == sizeof the kind's struct,
- *    action, family, protocol and hook in their domains), then a decoded copy
- *    like CapturedNetworkRecord: header fields, ppid/uid/gid, enums, both
+ *  - callback: the same validation as RecordDecoder (length == sizeof the
+ *    network record, kind, ABI version, header size, action, family,
+ *    protocol and hook in their domains), then the decoded record written into
+ *    the next slot of a batch array, like CapturedNetworkRecord into the
+ *    sensor's [CapturedRecord] batch: header fields, ppid/uid/gid, enums, both
  *    addresses as two big-endian 64-bit halves (destination only for
- *    connects), ports, cgroup id, and comm up to its first NUL;
- *  - fold: the same fields the Swift side folds into its checksum.
- * What the C side does not do: UTF-8 validation of comm (Swift's String does
- * it) — that favours the baseline.
+ *    connects), ports, cgroup id, and comm up to its first NUL
+ *    (strnlen + memcpy);
+ *  - every BATCH_CAPACITY records (rarenet's maxRecordsPerBatch) and at the end
+ *    of a consume, the batch is folded into the checksum and emptied, as the
+ *    Swift side folds each batch it decoded.
+ * What the C side does not do: zero the bytes of comm after its NUL (Swift's
+ * TaskName does, so that equal names compare equal) — that favours the baseline.
  */
 #include "CLibbpfRingBaseline.h"
 
@@ -55,9 +60,14 @@ struct decoded_network_record {
 	char comm[RARENET_COMM_LEN];
 };
 
+/* Records decoded before a batch is folded: RingBufferConsumer's default maxRecordsPerBatch. */
+#define BATCH_CAPACITY 4096
+
 struct libbpf_ring_baseline {
 	struct ring_buffer *ring;
 	struct libbpf_ring_baseline_totals totals;
+	size_t batch_count;
+	struct decoded_network_record batch[BATCH_CAPACITY];
 };
 
 /* An address field as two big-endian halves (IPv4: the 4 bytes in the top of `high`). */
@@ -132,14 +142,22 @@ static uint64_t fold(const struct decoded_network_record *record)
 	       + record->destination_low + record->cgroup_id + record->comm_length;
 }
 
+/* Folds the decoded batch into the checksum and empties it. */
+static void fold_batch(struct libbpf_ring_baseline *baseline)
+{
+	for (size_t i = 0; i < baseline->batch_count; i++)
+		baseline->totals.checksum += fold(&baseline->batch[i]);
+	baseline->totals.records += baseline->batch_count;
+	baseline->batch_count = 0;
+}
+
 static int on_record(void *context, void *data, size_t size)
 {
 	struct libbpf_ring_baseline *baseline = context;
-	struct decoded_network_record record;
 
-	if (decode_network(data, size, &record)) {
-		baseline->totals.records++;
-		baseline->totals.checksum += fold(&record);
+	if (decode_network(data, size, &baseline->batch[baseline->batch_count])) {
+		if (++baseline->batch_count == BATCH_CAPACITY)
+			fold_batch(baseline);
 	} else {
 		baseline->totals.rejected++;
 	}
@@ -171,7 +189,9 @@ void libbpf_ring_baseline_close(struct libbpf_ring_baseline *baseline)
 
 int64_t libbpf_ring_baseline_consume(struct libbpf_ring_baseline *baseline)
 {
-	return ring_buffer__consume(baseline->ring);
+	int64_t consumed = ring_buffer__consume(baseline->ring);
+	fold_batch(baseline);
+	return consumed;
 }
 
 struct libbpf_ring_baseline_totals libbpf_ring_baseline_totals(const struct libbpf_ring_baseline *baseline)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 
 /// The live overhead benchmark: a connect() loop on loopback, timed without
@@ -13,7 +16,7 @@ struct LiveOverhead: ParsableCommand {
     @Option(help: "Connects per measured run.")
     var connects: Int = 50_000
 
-    @Option(help: "Measured runs per side; the table shows the median.")
+    @Option(help: "Rounds; each times one run without and one with a freshly started sensor. The table shows medians.")
     var runs: Int = 5
 
     @Option(help: "Path of a built `rarenet` binary; without it only the baseline is measured.")
@@ -25,30 +28,49 @@ struct LiveOverhead: ParsableCommand {
     @Option(help: "Where the sensor writes its alerts.")
     var alerts: String = "/tmp/rarenet-live-overhead-alerts.jsonl"
 
+    @Option(help: "The sensor's baseline directory (so a benchmark never touches a real one).")
+    var state: String = "/tmp/rarenet-live-overhead-state"
+
     func run() throws {
         let loop = try ConnectLoop()
         _ = try loop.run(count: connects / 10)  // warm-up: caches, ephemeral ports, accept thread
-        let baseline = try (0..<runs).map { _ in try loop.run(count: connects) }
-        let baselineRate = Double(connects) / baseline.median
-        print("live overhead: \(connects) connects to 127.0.0.1:\(loop.port) per run, \(runs) runs, median")
-        print("without sensor: \(Int(baselineRate)) connects/s (\(nanoseconds(baseline.median / Double(connects))) ns per connect)")
-
+        print("live overhead: \(connects) connects to 127.0.0.1:\(loop.port) per run, \(runs) rounds, medians")
         guard let rarenet else {
+            let baseline = try (0..<runs).map { _ in try loop.run(count: connects) }
+            print("without sensor: \(Int(Double(connects) / baseline.median)) connects/s")
             print("with sensor: not measured (pass --rarenet PATH to a built `rarenet` binary)")
             return
         }
-        let sensor = try SensorProcess(executable: rarenet, alertsPath: alerts, metricsPort: metricsPort)
-        defer { sensor.stop() }
-        try SensorReadiness.wait(forMetricsOn: metricsPort, sensor: sensor)
-        let cpuBefore = try sensor.cpuSeconds()
-        let attached = try (0..<runs).map { _ in try loop.run(count: connects) }
-        let cpuUsed = try sensor.cpuSeconds() - cpuBefore
-        let attachedRate = Double(connects) / attached.median
-        let events = Double(connects * runs)
-        print("with sensor:    \(Int(attachedRate)) connects/s; slowdown \(percent(baselineRate / attachedRate - 1)) (goal <= 5%)")
-        print("sensor CPU:     \(nanoseconds(cpuUsed / events)) ns per event (goal <= 1000)")
-        let metrics = try MetricsScrape(port: metricsPort)
-        print("kernel drops:   \(metrics.value(of: "rarenet_kernel_dropped_records_total").map { "\(Int($0))" } ?? "metric not found") (goal 0)")
+        mkdir(state, 0o700)
+        // Without and with the sensor in the same round, so that a machine
+        // that slows down between rounds slows both sides of a ratio alike.
+        var rounds: [Round] = []
+        for _ in 0..<runs {
+            let without = try loop.run(count: connects)
+            let sensor = try SensorProcess(executable: rarenet, alertsPath: alerts, stateDirectory: state, metricsPort: metricsPort)
+            defer { sensor.stop() }
+            try SensorReadiness.wait(forMetricsOn: metricsPort, sensor: sensor)
+            let cpuBefore = try sensor.cpuSeconds()
+            let with = try loop.run(count: connects)
+            let cpu = try sensor.cpuSeconds() - cpuBefore
+            let drops = try MetricsScrape(port: metricsPort).value(of: "rarenet_kernel_dropped_records_total")
+            rounds.append(Round(without: without, with: with, sensorCPU: cpu, drops: drops ?? .nan))
+        }
+        let withoutRate = Double(connects) / rounds.map(\.without).median
+        let withRate = Double(connects) / rounds.map(\.with).median
+        print("without sensor: \(Int(withoutRate)) connects/s")
+        print("with sensor:    \(Int(withRate)) connects/s")
+        print("slowdown:       \(percent(rounds.map { $0.with / $0.without - 1 }.median)) (goal <= 5%)")
+        print("sensor CPU:     \(nanoseconds(rounds.map { $0.sensorCPU / Double(connects) }.median)) ns per event (goal <= 1000)")
+        print("kernel drops:   \(rounds.map(\.drops).max().map { $0.isNaN ? "metric not found" : "\(Int($0))" } ?? "-") at most per round (goal 0)")
+    }
+
+    /// One round: seconds for the loop without and with the sensor, the sensor's CPU seconds and kernel drops.
+    private struct Round {
+        var without: Double
+        var with: Double
+        var sensorCPU: Double
+        var drops: Double
     }
 
     private func nanoseconds(_ seconds: Double) -> Int { Int((seconds * 1e9).rounded()) }

@@ -10,10 +10,11 @@ final class SensorProcess {
 
     let pid: pid_t
 
-    /// Starts `executable run --attach tracepoint --alerts alertsPath --metrics-address 127.0.0.1:metricsPort --learning-period 0s`.
-    init(executable: String, alertsPath: String, metricsPort: UInt16) throws {
+    /// Starts `executable run --attach tracepoint --alerts alertsPath --state stateDirectory
+    /// --metrics-address 127.0.0.1:metricsPort --learning-period 0s`.
+    init(executable: String, alertsPath: String, stateDirectory: String, metricsPort: UInt16) throws {
         let arguments = [
-            executable, "run", "--attach", "tracepoint", "--alerts", alertsPath,
+            executable, "run", "--attach", "tracepoint", "--alerts", alertsPath, "--state", stateDirectory,
             "--metrics-address", "127.0.0.1:\(metricsPort)", "--learning-period", "0s",
         ]
         var cArguments = arguments.map { strdup($0) } + [nil]

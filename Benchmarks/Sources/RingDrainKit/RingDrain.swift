@@ -37,8 +37,9 @@ public enum RecordFold {
     }
 }
 
-/// rarenet's side: ``RingBufferConsumer`` batches, each record decoded by
-/// ``RecordDecoder`` into a ``CapturedRecord``, as the sensor does.
+/// rarenet's side: ``RingBufferConsumer`` batches decoded by ``RecordDecoder``
+/// into a ``CapturedRecordBatch``, as the sensor's capture loop does; each
+/// batch's network records are then folded, as the C side folds its batch array.
 public final class SwiftRingDrain: RingDrain {
     public static let label = "rarenet RingBufferConsumer + RecordDecoder"
 
@@ -52,25 +53,23 @@ public final class SwiftRingDrain: RingDrain {
     }
 
     public func drainAvailable() -> Int {
-        // Locals, not stored properties, inside the per-record closure: no exclusivity checks per record.
-        var decoder = self.decoder
-        var totals = self.totals
         var consumed = 0
-        var batch: RingBufferBatch
+        var end: RingBufferBatch.End
         repeat {
-            batch = consumer.drainBatch { bytes in
-                if case let .network(record)? = decoder.decode(bytes) {
-                    totals.records &+= 1
-                    totals.checksum &+= RecordFold.fold(record)
-                } else {
-                    totals.rejected &+= 1
-                }
-            }
+            let (batch, records) = consumer.drainBatch(decodingWith: &decoder)
+            fold(records)
             consumed += batch.records
-        } while batch.end == .batchLimit
-        self.decoder = decoder
-        self.totals = totals
+            end = batch.end
+        } while end == .batchLimit
+        totals.rejected = decoder.rejections.total
         return consumed
+    }
+
+    private func fold(_ batch: CapturedRecordBatch) {
+        for record in batch.networkRecords {
+            totals.checksum &+= RecordFold.fold(record)
+        }
+        totals.records &+= UInt64(batch.networkRecords.count)
     }
 }
 
