@@ -15,8 +15,10 @@ BPF_HDRS   := $(wildcard bpf/*.h)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -D__TARGET_ARCH_x86 -Ibpf
 RUN_ARGS   ?=
 # The CI gate of `make bench-short`: the least median ratio of rarenet's ring
-# drain to libbpf's (BENCHMARKS.md). A ratio, never an absolute time.
-BENCH_FLOOR     ?= 0.9
+# drain to libbpf's (BENCHMARKS.md: ~1.15x measured; 0.7 leaves room for a noisy
+# machine yet fails a real regression, such as the 0.2x of the first version).
+# A ratio, never an absolute time.
+BENCH_FLOOR     ?= 0.7
 # libFuzzer seconds per target: `make fuzz`, and the short run inside `make test`.
 FUZZ_SECONDS    ?= 600
 FUZZ_CI_SECONDS ?= 30

@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "RarenetEvents", targets: ["RarenetEvents"]),
         .library(name: "RarenetCapture", targets: ["RarenetCapture"]),
         .library(name: "RarenetSensor", targets: ["RarenetSensor"]),
+        // Test hosts (veth namespaces), child processes and the sensor harness, for the benchmarks.
+        .library(name: "RarenetTestSupport", targets: ["RarenetTestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
