@@ -19,6 +19,8 @@ public struct RarityScorer: Sendable {
     private var gates: [AlertGate]
     private var statistics: [DetectorStatistics]
     private var nextBoundary: Int64 = .min
+    /// Per scale, the factor from stored sketch units to decayed buckets.
+    private var countFactors: [Double] = []
     private var isLearningCached = true
     private let detectors: [Detector]
     private let threshold: Float
@@ -43,6 +45,7 @@ public struct RarityScorer: Sendable {
         scoreCaches = Array(repeating: cache, count: detectors.count)
         gates = Array(repeating: AlertGate(configuration: configuration), count: detectors.count)
         statistics = Array(repeating: DetectorStatistics(), count: detectors.count)
+        baselineDidChange()
     }
 
     /// Replaces the baseline with `restored` (a decoded or merged snapshot).
@@ -124,15 +127,18 @@ public struct RarityScorer: Sendable {
     }
 
     /// The miss path, once per key per bucket: reads the sketches, marks the
-    /// key present at every scale, records its first sighting, caches the score.
+    /// key present at every scale, records the first sighting of a key without
+    /// history (score 100), caches the score.
     private mutating func firstScoreInBucket(of key: KeyHash, detector index: Int, at time: Int64) -> Float {
-        let score = Float(evidence(for: key, detector: index).score)
+        let evidence = evidence(for: key, detector: index)
         for scale in baseline.detectors[index].scales.indices {
             if !baseline.detectors[index].scales[scale].markPresent(key) {
                 statistics[index].overflowedKeys += 1
             }
         }
-        baseline.detectors[index].firstSeen.insert(key, value: time)
+        // A key with history was recorded when it was new (or the table was full).
+        if evidence.score == 100 { baseline.detectors[index].firstSeen.insert(key, value: time) }
+        let score = Float(evidence.score)
         scoreCaches[index].insert(key, value: score)
         return score
     }
@@ -143,7 +149,7 @@ public struct RarityScorer: Sendable {
     {
         var lowest = (score: Double.infinity, probability: 0.0, count: 0.0, buckets: 0.0, scale: 0)
         for (scale, counts) in baseline.detectors[index].scales.enumerated() {
-            let count = baseline.decayedCount(counts.sketch.estimate(key), scale: scale)
+            let count = Double(counts.sketch.estimate(key)) * countFactors[scale]
             let buckets = baseline.clocks[scale].total
             let score = RarityFormula.score(count: count, buckets: buckets)
             if score < lowest.score {
@@ -181,6 +187,7 @@ public struct RarityScorer: Sendable {
     private mutating func baselineDidChange() {
         for index in scoreCaches.indices { scoreCaches[index].removeAll() }
         nextBoundary = baseline.nextBoundary
+        countFactors = baseline.clocks.indices.map(baseline.countFactor(scale:))
         isLearningCached = baseline.completedBuckets < learningBuckets
     }
 }

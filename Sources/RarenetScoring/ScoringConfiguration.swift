@@ -27,9 +27,10 @@ public struct ScoringConfiguration: Sendable, Hashable {
     public var alertCapWindow: Duration = .seconds(15 * 60)
     /// Distinct keys per detector a bucket remembers exactly (and caches the
     /// score of); more spill into a bitmap with plain update. Default 16 384
-    /// (256 KiB per detector and scale).
+    /// (about 320 KiB per table; three tables per detector: two scales and
+    /// the score cache).
     public var bucketKeyCapacity: Int = 16_384
-    /// Keys per detector whose first-seen time is kept. Default 65 536 (1.5 MiB).
+    /// Keys per detector whose first-seen time is kept. Default 65 536 (about 2.3 MiB).
     public var firstSeenCapacity: Int = 65_536
     /// The sketch is saturated when a never-seen key looks seen (estimate ≥ ½
     /// in every row) with more than this probability. Default 5 %.
