@@ -6,13 +6,18 @@
 /// The scorer uses it three ways: the set of keys present in the current bucket
 /// (`Value == Void`), the per-bucket score cache (`Float`), and the first-seen
 /// times (`Int64`). Keys are already well-mixed hashes, so the slot is the low
-/// bits of the hash and probing is linear. The occupied slots are listed in
-/// insertion order, so iterating and clearing cost the number of entries, not
-/// the number of slots.
+/// bits of the hash and probing is linear. A slot holds its key and value
+/// side by side, so a lookup touches one cache line. The occupied slots are
+/// listed in insertion order, so iterating and clearing cost the number of
+/// entries, not the number of slots.
 struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
-    /// Slot keys; zero marks an empty slot (``KeyHash`` is never zero).
-    private var keys: [UInt64]
-    private var values: [Value]
+    /// One slot: a key of zero marks it empty (``KeyHash`` is never zero).
+    private struct Slot: Sendable {
+        var key: UInt64
+        var value: Value
+    }
+
+    private var slots: [Slot]
     /// The occupied slots, in insertion order.
     private var occupied: [Int32] = []
     private let mask: Int
@@ -34,8 +39,7 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         precondition((1...(1 << 30)).contains(capacity), "table capacity must be within 1...2^30")
         var slots = 4
         while slots < capacity + capacity / 3 + 1 { slots <<= 1 }
-        self.keys = Array(repeating: 0, count: slots)
-        self.values = Array(repeating: emptyValue, count: slots)
+        self.slots = Array(repeating: Slot(key: 0, value: emptyValue), count: slots)
         self.mask = slots - 1
         self.capacity = capacity
     }
@@ -43,48 +47,53 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     /// The number of entries.
     var count: Int { occupied.count }
 
-    /// The slot holding `key`, or the empty slot where it would go.
+    /// The index of the slot holding `key`, or of the empty slot where it would go.
     @inline(__always)
-    private func slot(of key: UInt64) -> Int {
-        keys.withUnsafeBufferPointer { keys in
-            var index = Int(truncatingIfNeeded: key) & mask
-            while keys[index] != key && keys[index] != 0 {
-                index = (index + 1) & mask
-            }
-            return index
+    private static func slotIndex(of key: UInt64, in slots: UnsafeBufferPointer<Slot>, mask: Int) -> Int {
+        var index = Int(truncatingIfNeeded: key) & mask
+        while slots[index].key != key && slots[index].key != 0 {
+            index = (index + 1) & mask
         }
+        return index
     }
 
-    /// The value stored for `key`, if any.
+    @inline(__always)
+    private func slotIndex(of key: UInt64) -> Int {
+        slots.withUnsafeBufferPointer { Self.slotIndex(of: key, in: $0, mask: mask) }
+    }
+
+    /// The value stored for `key`, if any: one probe sequence over adjacent
+    /// key-value slots, no bounds checks (indices are masked into range).
     @inline(__always)
     func value(for key: KeyHash) -> Value? {
-        let index = slot(of: key.rawValue)
-        return keys[index] == 0 ? nil : values[index]
+        slots.withUnsafeBufferPointer { slots in
+            let slot = slots[Self.slotIndex(of: key.rawValue, in: slots, mask: mask)]
+            return slot.key == 0 ? nil : slot.value
+        }
     }
 
     /// Adds `key` with `value` unless it is present or the table is full.
     @discardableResult
     mutating func insert(_ key: KeyHash, value: Value) -> Insertion {
-        let index = slot(of: key.rawValue)
-        if keys[index] != 0 { return .present }
+        let index = slotIndex(of: key.rawValue)
+        if slots[index].key != 0 { return .present }
         if occupied.count >= capacity { return .full }
-        keys[index] = key.rawValue
-        values[index] = value
+        slots[index] = Slot(key: key.rawValue, value: value)
         occupied.append(Int32(index))
         return .inserted
     }
 
     /// Replaces the value of `key` if it is present.
     mutating func update(_ key: KeyHash, value: Value) {
-        let index = slot(of: key.rawValue)
-        if keys[index] != 0 { values[index] = value }
+        let index = slotIndex(of: key.rawValue)
+        if slots[index].key != 0 { slots[index].value = value }
     }
 
     /// Removes every entry (the slots stay allocated).
     mutating func removeAll() {
         guard !occupied.isEmpty else { return }
-        keys.withUnsafeMutableBufferPointer { keys in
-            for index in occupied { keys[Int(index)] = 0 }
+        slots.withUnsafeMutableBufferPointer { slots in
+            for index in occupied { slots[Int(index)].key = 0 }
         }
         occupied.removeAll(keepingCapacity: true)
     }
@@ -92,7 +101,8 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     /// Calls `body` with every entry, in insertion order.
     func forEach(_ body: (KeyHash, Value) throws -> Void) rethrows {
         for index in occupied {
-            try body(KeyHash(rawValue: keys[Int(index)]), values[Int(index)])
+            let slot = slots[Int(index)]
+            try body(KeyHash(rawValue: slot.key), slot.value)
         }
     }
 }

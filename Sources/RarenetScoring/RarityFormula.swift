@@ -16,8 +16,21 @@ public enum RarityFormula {
 
     /// 0 (present in every bucket) to 100 (never seen).
     public static func score(count: Double, buckets: Double) -> Double {
-        let newKeyProbability = 0.5 / (buckets + 1)
-        let ratio = log(probability(count: count, buckets: buckets)) / log(newKeyProbability)
+        score(count: count, buckets: buckets, newKeyLogProbability: newKeyLogProbability(buckets: buckets))
+    }
+
+    /// `ln q_new`: the same for every key until `B` changes, so a scorer
+    /// computes it once per bucket.
+    static func newKeyLogProbability(buckets: Double) -> Double {
+        log(0.5 / (buckets + 1))
+    }
+
+    /// ``score(count:buckets:)`` with `ln q_new` precomputed: one logarithm,
+    /// none for a never-seen key (`ln q = ln q_new`, the score is 100).
+    @inline(__always)
+    static func score(count: Double, buckets: Double, newKeyLogProbability: Double) -> Double {
+        guard count > 0 else { return 100 }
+        let ratio = log(probability(count: count, buckets: buckets)) / newKeyLogProbability
         return 100 * min(max(ratio, 0), 1)
     }
 }

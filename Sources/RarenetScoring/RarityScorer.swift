@@ -21,6 +21,9 @@ public struct RarityScorer: Sendable {
     private var nextBoundary: Int64 = .min
     /// Per scale, the factor from stored sketch units to decayed buckets.
     private var countFactors: [Double] = []
+    /// Per scale, `B` and `ln q_new`: the same for every key until a bucket completes.
+    private var bucketTotals: [Double] = []
+    private var newKeyLogProbabilities: [Double] = []
     private var isLearningCached = true
     private let detectors: [Detector]
     private let threshold: Float
@@ -94,6 +97,19 @@ public struct RarityScorer: Sendable {
     /// to it (none when the event is excluded). Events should come in time
     /// order; a late event counts in the bucket in progress.
     public mutating func score(_ event: ScoringEvent, _ body: (Verdict) -> Void) {
+        score(event, reportingEveryVerdict: true, body)
+    }
+
+    /// Scores one event like ``score(_:_:)`` but calls `body` only for the
+    /// verdicts that need action: an ``Decision/alert(_:)`` or a
+    /// ``Decision/suppressed(_:)`` one. The sensor's per-event path: a
+    /// below-threshold or learning verdict costs no call.
+    public mutating func scoreForAlerts(_ event: ScoringEvent, _ body: (Verdict) -> Void) {
+        score(event, reportingEveryVerdict: false, body)
+    }
+
+    @inline(__always)
+    private mutating func score(_ event: ScoringEvent, reportingEveryVerdict: Bool, _ body: (Verdict) -> Void) {
         if isExcluded(event) {
             excludedEvents += 1
             return
@@ -106,8 +122,10 @@ public struct RarityScorer: Sendable {
             let score = scoreCaches[index].value(for: key) ?? firstScoreInBucket(of: key, detector: index, at: time)
             let decision: Decision
             if isLearningCached {
+                guard reportingEveryVerdict else { continue }
                 decision = .learning
             } else if score < threshold {
+                guard reportingEveryVerdict else { continue }
                 decision = .belowThreshold
             } else {
                 decision = alertDecision(for: key, score: score, detector: index, at: time)
@@ -121,26 +139,41 @@ public struct RarityScorer: Sendable {
         if event.process.isExcluded || event.pid == configuration.exclusions.sensorProcessID { return true }
         if !excludedUserIDs.isEmpty, excludedUserIDs.contains(event.uid) { return true }
         guard let destination = event.destinationAddress else { return false }
-        let ranges = destination.family == .ipv4 ? excludedIPv4Destinations : excludedIPv6Destinations
-        for range in ranges where range.contains(destination) { return true }
-        return false
+        return destination.family == .ipv4
+            ? excludedIPv4Destinations.contains { $0.contains(destination) }
+            : excludedIPv6Destinations.contains { $0.contains(destination) }
     }
 
     /// The miss path, once per key per bucket: reads the sketches, marks the
     /// key present at every scale, records the first sighting of a key without
     /// history (score 100), caches the score.
     private mutating func firstScoreInBucket(of key: KeyHash, detector index: Int, at time: Int64) -> Float {
-        let evidence = evidence(for: key, detector: index)
-        for scale in baseline.detectors[index].scales.indices {
+        let exactScore = sketchScore(of: key, detector: index)
+        for scale in countFactors.indices {
             if !baseline.detectors[index].scales[scale].markPresent(key) {
                 statistics[index].overflowedKeys += 1
             }
         }
         // A key with history was recorded when it was new (or the table was full).
-        if evidence.score == 100 { baseline.detectors[index].firstSeen.insert(key, value: time) }
-        let score = Float(evidence.score)
+        if exactScore == 100 { baseline.detectors[index].firstSeen.insert(key, value: time) }
+        let score = Float(exactScore)
         scoreCaches[index].insert(key, value: score)
         return score
+    }
+
+    /// The key's score, the lowest of its scales' (what ``evidence(for:detector:)``
+    /// gives, at one logarithm per scale and without copying the sketches).
+    @inline(__always)
+    private func sketchScore(of key: KeyHash, detector index: Int) -> Double {
+        var lowest = Double.infinity
+        for scale in countFactors.indices {
+            let count = Double(baseline.detectors[index].scales[scale].sketch.estimate(key)) * countFactors[scale]
+            let score = RarityFormula.score(
+                count: count, buckets: bucketTotals[scale], newKeyLogProbability: newKeyLogProbabilities[scale]
+            )
+            lowest = min(lowest, score)
+        }
+        return lowest
     }
 
     /// The per-scale evidence for `key` and the scale that gives the lowest score.
@@ -188,6 +221,8 @@ public struct RarityScorer: Sendable {
         for index in scoreCaches.indices { scoreCaches[index].removeAll() }
         nextBoundary = baseline.nextBoundary
         countFactors = baseline.clocks.indices.map(baseline.countFactor(scale:))
+        bucketTotals = baseline.clocks.map(\.total)
+        newKeyLogProbabilities = bucketTotals.map(RarityFormula.newKeyLogProbability(buckets:))
         isLearningCached = baseline.completedBuckets < learningBuckets
     }
 }

@@ -103,7 +103,7 @@ final class ScoringStage: @unchecked Sendable {
             uid: network.uid,
             destinationAddress: network.destinationAddress,
             destinationPort: network.destinationPort)
-        scorer.score(event) { verdict in
+        scorer.scoreForAlerts(event) { verdict in
             switch verdict.decision {
             case .alert(let alert):
                 detectorMetrics[verdict.detector]?.recordAlertEmitted()
