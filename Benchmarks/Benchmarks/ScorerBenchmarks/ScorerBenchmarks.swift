@@ -9,7 +9,7 @@ import RarenetScoring
 /// `Dictionary` scorer doing the same job, and memory at 10³ vs 10⁶ keys.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.throughput, .wallClock, .peakMemoryResident, .mallocCountTotal, .instructions],
+        metrics: [.throughput, .wallClock, .cpuTotal, .peakMemoryResident, .mallocCountTotal, .instructions],
         scalingFactor: .mega,
         maxDuration: .seconds(3),
         maxIterations: 20
