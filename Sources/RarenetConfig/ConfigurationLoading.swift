@@ -201,6 +201,12 @@ extension ConfigurationError {
         case .duplicatedKeysInMapping(let duplicates, let context):
             self.init(source: .file(file), line: context.mark.line,
                       reason: "duplicate field \(duplicates.joined(separator: ", "))")
+        case .reader(let problem, let offset, let value, let yaml):
+            // Yams describes a reader error over several lines (the text and a caret): keep the problem and its line.
+            let line = offset.map { 1 + yaml.utf8.prefix($0).count { $0 == UInt8(ascii: "\n") } }
+            let character = String(UInt32(bitPattern: value), radix: 16, uppercase: true)
+            self.init(source: .file(file), line: line,
+                      reason: "invalid YAML: \(problem) (U+\(String(repeating: "0", count: max(0, 4 - character.count)))\(character))")
         default:
             self.init(source: .file(file), reason: "invalid YAML: \(yamlError)")
         }
