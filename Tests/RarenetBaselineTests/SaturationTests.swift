@@ -9,20 +9,28 @@ import Testing
 /// until their real binary looks seen or to exhaust the alert cap before it
 /// runs (issue 6, "Saturation"), at the scorer's default sizes.
 @Suite struct SaturationTests {
-    /// A day of ordinary traffic (the default learning period): 8 services in every 15-minute bucket.
-    static let ordinaryTraffic = Streams.steady(services: 8, buckets: 0..<96)
+    /// The scorer's defaults (sketch, threshold, alert cap) with a learning
+    /// period of 20 buckets, Elastic's minimum, instead of 96 to keep the test short.
+    static var configuration: ScoringConfiguration {
+        var configuration = ScoringConfiguration()
+        configuration.learningPeriod = .seconds(20 * 15 * 60)
+        return configuration
+    }
+
+    /// The learning period's ordinary traffic: 8 services in every 15-minute bucket.
+    static let ordinaryTraffic = Streams.steady(services: 8, buckets: 0..<20)
 
     /// After a flood of 10⁴ distinct executables and ports, a binary planted
     /// in the next bucket is still alerted at the default sketch size; the
     /// flood fills the sketch measurably, and once the cap of 100 alerts per
     /// window is reached a notice says that alerts are being suppressed.
     @Test func aBinaryPlantedAfterATenThousandKeyFloodIsStillReported() throws {
-        var run = try ReplayRun(configuration: ScoringConfiguration())
+        var run = try ReplayRun(configuration: Self.configuration)
         try run.score(Self.ordinaryTraffic)
         #expect(run.lines.isEmpty)
         let before = try #require(run.replay.scorer.health(of: .rareProcess))
 
-        let flood = Flood.events(keys: 0..<10_000, bucket: 96)
+        let flood = Flood.events(keys: 0..<10_000, bucket: 20)
         try run.score(flood)
         let floodLines = try run.objects
         for detector in ["rare_process", "rare_port"] {
@@ -34,7 +42,7 @@ import Testing
                     "\(detector): the notice comes with the first suppressed alert")
         }
 
-        let planted = Streams.connect("implant", at: Streams.start + 97 * Streams.bucket)
+        let planted = Streams.connect("implant", at: Streams.start + 21 * Streams.bucket)
         run.lines.removeAll()
         try run.score([planted])
         let after = try #require(run.replay.scorer.health(of: .rareProcess))
@@ -55,15 +63,15 @@ import Testing
     /// notice before anything that follows it, and the cap notice comes in
     /// every window the flood fills; a binary planted afterwards is still reported.
     @Test func aFloodThatSaturatesTheDefaultSketchIsAnnounced() throws {
-        var run = try ReplayRun(configuration: ScoringConfiguration())
+        var run = try ReplayRun(configuration: Self.configuration)
         try run.score(Self.ordinaryTraffic)
-        for bucket in Int64(96)..<99 {
-            let first = Int(bucket - 96) * 16_000
+        for bucket in Int64(20)..<23 {
+            let first = Int(bucket - 20) * 16_000
             try run.score(Flood.events(keys: first..<first + 16_000, bucket: bucket))
         }
         // Ordinary traffic goes on; the sketch's health is checked as buckets complete.
-        try run.score(Streams.steady(services: 8, buckets: 99..<104))
-        try run.score([Streams.connect("implant", at: Streams.start + 104 * Streams.bucket)])
+        try run.score(Streams.steady(services: 8, buckets: 23..<28))
+        try run.score([Streams.connect("implant", at: Streams.start + 28 * Streams.bucket)])
 
         let objects = try run.objects
         let saturated = objects.indices.filter { objects[$0][path: "event.action"] as? String == "baseline_saturated" }
