@@ -106,21 +106,26 @@ import Testing
         #expect(figures.afterFlood < 256 << 10, "\(figures)")
         print("rarenet saturation: \(figures)")
     }
+}
 
-    /// The soak version: 10⁶ keys (a few minutes in a debug build). The bound
-    /// covers the summary's whole table (2²¹ slots of 8 bytes for 10⁶ keys)
-    /// and one rehash of it.
-    @Test(.enabled(if: Soak.isEnabled, Soak.skipMessage), .timeLimit(.minutes(20)))
-    func aMillionKeyFloodLeavesReplayMemoryFlat() throws {
-        let figures = try MemoryFlood(keys: 1_000_000).run()
-        #expect(figures.afterFlood - figures.afterWarmUp < 48 << 10, "\(figures)")
-        #expect(figures.afterFlood < 256 << 10, "\(figures)")
-        print("rarenet saturation (soak): \(figures)")
+extension SaturationTests {
+    /// The slow version of the memory test, for `make soak` (SOAK.md).
+    @Suite struct Soak {
+        /// The soak version: 10⁶ keys (a few minutes in a debug build). The bound
+        /// covers the summary's whole table (2²¹ slots of 8 bytes for 10⁶ keys)
+        /// and one rehash of it.
+        @Test(.enabled(if: SoakGate.isEnabled, SoakGate.skipMessage), .timeLimit(.minutes(20)))
+        func aMillionKeyFloodLeavesReplayMemoryFlat() throws {
+            let figures = try MemoryFlood(keys: 1_000_000).run()
+            #expect(figures.afterFlood - figures.afterWarmUp < 48 << 10, "\(figures)")
+            #expect(figures.afterFlood < 256 << 10, "\(figures)")
+            print("rarenet saturation (soak): \(figures)")
+        }
     }
 }
 
 /// The slow tests that run only in `make soak` (`RARENET_SOAK=1`); see SOAK.md.
-enum Soak {
+enum SoakGate {
     static var isEnabled: Bool { ProcessInfo.processInfo.environment["RARENET_SOAK"] == "1" }
     static let skipMessage: Comment = "a soak test: run with RARENET_SOAK=1 (make soak)"
 }
