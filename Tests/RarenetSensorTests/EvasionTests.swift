@@ -18,14 +18,14 @@ extension SensorTests {
             try SensorTests.requireRootAndExecutable()
             let learned = try LearnedSensor()
             let (sensor, traffic, directory) = (learned.sensor, learned.traffic, learned.directory)
-            let disguised = try directory.copyExecutable("/usr/bin/perl", as: "rarenet-disguised")
+            let disguised = try directory.copyExecutable(resolvedPath("/usr/bin/python3"), as: "rarenet-disguised")
             // prctl(PR_SET_NAME = 15, "nginx"), then connect from the same thread.
             let script = """
-                require "syscall.ph"; my $name = "nginx";
-                syscall(&SYS_prctl, 15, $name, 0, 0, 0) == 0 or die "prctl: $!";
-                IO::Socket::INET->new(PeerAddr => '\(traffic.serverAddress)', PeerPort => \(traffic.server.port)) or die "connect: $!";
+                import ctypes, socket
+                if ctypes.CDLL(None).prctl(15, b'nginx', 0, 0, 0) != 0: raise OSError('prctl failed')
+                socket.create_connection(('\(traffic.serverAddress)', \(traffic.server.port))).close()
                 """
-            let child = try TestChildProcess.spawn(disguised, [disguised, "-MIO::Socket::INET", "-e", script])
+            let child = try TestChildProcess.spawn(disguised, [disguised, "-c", script])
             #expect(try child.wait() == 0, "the disguised process failed")
 
             let alert = try Self.alert(for: child.pid, from: sensor)
