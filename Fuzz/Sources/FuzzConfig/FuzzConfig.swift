@@ -29,7 +29,9 @@ private func checkRefusal(_ error: RarenetConfig.ConfigurationError, lineCount: 
     let text = error.description
     require(error.source == .file(fileName), "the error names another source: \(text)")
     require(!error.reason.isEmpty, "an error without a reason: \(text)")
-    require(text.hasPrefix(fileName + (error.line.map { ":\($0)" } ?? "") + ": "), "the error does not start with the file and line: \(text)")
+    // Compared as bytes: a field name may start with a combining mark, which joins the space before it.
+    let location = fileName + (error.line.map { ":\($0)" } ?? "") + ": "
+    require(text.utf8.starts(with: location.utf8), "the error does not start with the file and line: \(text)")
     require(!text.unicodeScalars.contains(where: breaksTheLine), "the error is not one line: \(text.debugDescription)")
     if let line = error.line {
         require((1...lineCount + 1).contains(line), "line \(line) of a \(lineCount)-line file: \(text)")
