@@ -52,7 +52,7 @@ struct AlertLatency {
         defer { sensor.stop() }
         try SensorReadiness.wait(forMetricsOn: metricsPort, sensor: sensor)
 
-        self.samples = try withExtendedLifetime((namespace, listener)) { () throws -> [Sample] in
+        self.samples = try withExtendedLifetime((directory, namespace, listener)) { () throws -> [Sample] in
             let target = "/dev/tcp/\(namespace.namespaceAddressText)/\(listener.endpoint.port)"
             var cursor = 0
             var warmUp = 0

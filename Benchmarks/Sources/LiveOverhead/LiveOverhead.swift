@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import RarenetTestSupport
 
 /// The live overhead benchmark: a connect() loop on loopback, timed without
 /// the sensor and, when `--rarenet` names a built binary, with `rarenet run`
@@ -31,8 +32,8 @@ struct LiveOverhead: ParsableCommand {
     @Option(help: "Where the sensor writes its alerts.")
     var alerts: String = "/tmp/rarenet-live-overhead-alerts.jsonl"
 
-    @Option(help: "The sensor's baseline directory (so a benchmark never touches a real one).")
-    var state: String = "/tmp/rarenet-live-overhead-state"
+    @Option(help: "The sensor's baseline directory; by default a fresh temporary one, so neither a real baseline nor a stale one from another build is used.")
+    var state: String?
 
     @Option(help: "Also write each latency sample as `<@timestamp ns> <latency ns>` lines to this file (for lining samples up with traces).")
     var latencyOutput: String?
@@ -53,7 +54,9 @@ struct LiveOverhead: ParsableCommand {
             print("with sensor: not measured (pass --rarenet PATH to a built `rarenet` binary)")
             return
         }
-        mkdir(state, 0o700)
+        let temporaryState = try TemporaryDirectory()
+        defer { withExtendedLifetime(temporaryState) {} }
+        let state = try self.state ?? temporaryState.makeDirectory("state")
         // Without and with the sensor in the same round, so that a machine
         // that slows down between rounds slows both sides of a ratio alike.
         var rounds: [Round] = []
