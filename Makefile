@@ -29,7 +29,7 @@ TEST_PKGS  := iproute2 prometheus
 DEPS_STAMP := .build/.deps-build
 TEST_STAMP := .build/.deps-test
 
-.PHONY: all deps test-deps bpf build run test fuzz bench bench-short install clean
+.PHONY: all deps test-deps bpf build run test fuzz soak bench bench-short install clean
 
 all: build
 
@@ -78,6 +78,11 @@ test: deps test-deps bpf
 	$(SWIFT) test --skip-build
 	Fuzz/run.sh $(FUZZ_CI_SECONDS)
 	$(MAKE) bench-short
+
+# The slow tests (SOAK.md): a 10^6-key flood through replay, memory flat.
+soak: deps test-deps bpf
+	$(SWIFT) build --build-tests
+	RARENET_SOAK=1 $(SWIFT) test --skip-build --filter Soak
 
 # Every libFuzzer target for $(FUZZ_SECONDS) s each, one at a time (Fuzz/run.sh).
 fuzz: deps bpf

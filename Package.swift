@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "RarenetEvents", targets: ["RarenetEvents"]),
         .library(name: "RarenetCapture", targets: ["RarenetCapture"]),
         .library(name: "RarenetSensor", targets: ["RarenetSensor"]),
+        .library(name: "RarenetConfig", targets: ["RarenetConfig"]),
         // Test hosts (veth namespaces), child processes and the sensor harness, for the benchmarks.
         .library(name: "RarenetTestSupport", targets: ["RarenetTestSupport"]),
     ],

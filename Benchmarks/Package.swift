@@ -62,7 +62,10 @@ var liveOverheadTargets: [Target] {
     [
         .executableTarget(
             name: "LiveOverhead",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "RarenetTestSupport", package: rarenetPackage),
+            ]
         ),
     ]
 }

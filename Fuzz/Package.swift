@@ -15,6 +15,7 @@ let fuzzTargets: [(name: String, library: String)] = [
     ("FuzzEventFile", "RarenetEvents"),   // a whole event file → EventLineReader, checked line by line against the parser
     ("FuzzRingRecord", "RarenetCapture"), // one ring buffer record → RecordDecoder
     ("FuzzSnapshot", "RarenetScoring"),   // snapshot bytes → Baseline(decoding:expecting:), as given and with the checksum repaired
+    ("FuzzConfig", "RarenetSensor"),      // a configuration file's text → SensorConfiguration.parse (RarenetConfig, through the sensor's product)
 ]
 
 let package = Package(

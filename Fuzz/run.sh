@@ -26,6 +26,7 @@ targets=(
 	"FuzzEventFile:event-file:16384"
 	"FuzzRingRecord:ring-record:1024"
 	"FuzzSnapshot:snapshot:8192"
+	"FuzzConfig:config:8192"
 )
 
 if [ ! -f "$fuzz_dir/../.build/bpf/rarenet.bpf.o" ]; then

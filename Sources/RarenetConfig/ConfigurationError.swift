@@ -38,6 +38,16 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
         case .flag(let flag):
             location = field.map { "\(flag) (\($0))" } ?? flag
         }
-        return "\(location): \(reason)"
+        return Self.escapingLineBreaks("\(location): \(reason)")
+    }
+
+    /// `text` with its control characters and line separators escaped (`\n`,
+    /// `\u{1}`): a field name or value quoted from the file or a flag cannot break the line.
+    private static func escapingLineBreaks(_ text: String) -> String {
+        func breaksTheLine(_ scalar: Unicode.Scalar) -> Bool {
+            [.control, .lineSeparator, .paragraphSeparator].contains(scalar.properties.generalCategory)
+        }
+        guard text.unicodeScalars.contains(where: breaksTheLine) else { return text }
+        return text.unicodeScalars.map { breaksTheLine($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 }

@@ -201,6 +201,14 @@ extension ConfigurationError {
         case .duplicatedKeysInMapping(let duplicates, let context):
             self.init(source: .file(file), line: context.mark.line,
                       reason: "duplicate field \(duplicates.joined(separator: ", "))")
+        case .reader(let problem, let offset, let value, let yaml):
+            // Yams describes a reader error over several lines (the text and a caret): keep the problem and
+            // its line, counting YAML's line breaks in the characters before `offset`.
+            let breaks: Set<Character> = ["\n", "\r\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"]
+            let line = offset.map { 1 + yaml.prefix($0).count(where: breaks.contains) }
+            let hexadecimal = String(UInt32(bitPattern: value), radix: 16, uppercase: true)
+            let codePoint = "U+" + String(repeating: "0", count: max(0, 4 - hexadecimal.count)) + hexadecimal
+            self.init(source: .file(file), line: line, reason: "invalid YAML: \(problem) (\(codePoint))")
         default:
             self.init(source: .file(file), reason: "invalid YAML: \(yamlError)")
         }

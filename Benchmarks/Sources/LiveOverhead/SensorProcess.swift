@@ -11,12 +11,12 @@ final class SensorProcess {
     let pid: pid_t
 
     /// Starts `executable run --attach tracepoint --alerts alertsPath --state stateDirectory
-    /// --metrics-address 127.0.0.1:metricsPort --learning-period 0s`.
-    init(executable: String, alertsPath: String, stateDirectory: String, metricsPort: UInt16) throws {
+    /// --metrics-address 127.0.0.1:metricsPort`, then `options` (e.g. `--learning-period 0s`).
+    init(executable: String, alertsPath: String, stateDirectory: String, metricsPort: UInt16, options: [String]) throws {
         let arguments = [
             executable, "run", "--attach", "tracepoint", "--alerts", alertsPath, "--state", stateDirectory,
-            "--metrics-address", "127.0.0.1:\(metricsPort)", "--learning-period", "0s",
-        ]
+            "--metrics-address", "127.0.0.1:\(metricsPort)",
+        ] + options
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var child = pid_t()
