@@ -126,20 +126,23 @@ struct MetricsServerTests {
     @Test("graceful shutdown through a ServiceGroup closes kept-alive connections and stops listening")
     func gracefulShutdown() async throws {
         let metrics = SensorMetrics(version: "test", detectors: [])
-        let server = try await MetricsServer.bind(host: "127.0.0.1", port: 0, logger: Logger.silent) {
+        // An address of its own: once freed, the port may go to another test's
+        // listener on 127.0.0.1, which would make "stops listening" look false.
+        let host: UInt8 = 77
+        let server = try await MetricsServer.bind(host: "127.0.0.\(host)", port: 0, logger: Logger.silent) {
             metrics.exposition()
         }
         let port = server.port
         let group = ServiceGroup(services: [server], logger: Logger.silent)
         let running = Task { try await group.run() }
 
-        let kept = try LoopbackHTTP.Connection(port: port)
+        let kept = try LoopbackHTTP.Connection(port: port, host: host)
         kept.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
         #expect(try kept.read(endingWith: "ok\n").hasSuffix("ok\n"))
 
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(try kept.readUntilClosed().isEmpty)
-        #expect(throws: LoopbackHTTP.Failure.self) { try LoopbackHTTP.Connection(port: port) }
+        #expect(throws: LoopbackHTTP.Failure.self) { try LoopbackHTTP.Connection(port: port, host: host) }
     }
 }

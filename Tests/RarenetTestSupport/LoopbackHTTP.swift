@@ -46,12 +46,13 @@ public enum LoopbackHTTP {
     public final class Connection {
         private let fd: Int32
 
-        public init(port: Int) throws {
+        /// Connects to `127.0.0.<host>:port`.
+        public init(port: Int, host: UInt8 = 1) throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
             var timeout = timeval(tv_sec: 10, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            var address = sockaddr_in.loopback(port: port)
+            var address = sockaddr_in.loopback(port: port, host: host)
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
@@ -137,11 +138,13 @@ public enum LoopbackHTTP {
 
 extension sockaddr_in {
     /// 127.0.0.1:`port`.
-    public static func loopback(port: Int) -> sockaddr_in {
+    /// `127.0.0.<host>:port`: any address of 127.0.0.0/8 is loopback, and one no
+    /// other test listens on keeps a test's port from being taken over by another.
+    public static func loopback(port: Int, host: UInt8 = 1) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(UInt32(0x7f00_0001).bigEndian)
+        address.sin_addr.s_addr = in_addr_t((UInt32(0x7f00_0000) | UInt32(host)).bigEndian)
         return address
     }
 }
