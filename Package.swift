@@ -118,7 +118,7 @@ let package = Package(
         // Shared by the test targets: the root/BPF test gate.
         .target(name: "RarenetTestSupport", path: "Tests/RarenetTestSupport"),
 
-        .testTarget(name: "RarenetEventsTests", dependencies: ["RarenetEvents"]),
+        .testTarget(name: "RarenetEventsTests", dependencies: ["RarenetTestSupport", "RarenetEvents"]),
         .testTarget(
             name: "RarenetCaptureTests",
             dependencies: [
@@ -127,7 +127,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetTestSupport", "RarenetAttribution"]),
-        .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetScoring"]),
+        .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetTestSupport", "RarenetScoring"]),
         .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetTestSupport", "RarenetBaseline", "RarenetScoring", "RarenetEvents"]),
         .testTarget(
             name: "RarenetOutputTests",

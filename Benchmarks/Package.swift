@@ -80,6 +80,7 @@ var scorerTargets: [Target] {
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RarenetScoring", package: rarenetPackage),
                 .product(name: "RarenetEvents", package: rarenetPackage),
+                .product(name: "RarenetTestSupport", package: rarenetPackage),
             ],
             path: "Benchmarks/ScorerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

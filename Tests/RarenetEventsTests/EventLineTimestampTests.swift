@@ -1,3 +1,4 @@
+import RarenetTestSupport
 import Testing
 import RarenetEvents
 
@@ -63,22 +64,5 @@ import RarenetEvents
     ])
     func rejectsInvalidText(_ text: String, _ reason: String) {
         #expect(throws: RFC3339Error(reason: reason)) { try EventTimestamp(rfc3339: text) }
-    }
-}
-
-/// A small deterministic generator for test data (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import RarenetTestSupport
 import Testing
 import RarenetEvents
 

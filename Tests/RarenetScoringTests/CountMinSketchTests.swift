@@ -1,3 +1,4 @@
+import RarenetTestSupport
 import Testing
 @testable import RarenetScoring
 
@@ -9,7 +10,7 @@ struct CountMinSketchTests {
 
         /// 200 000 occurrences over 20 000 keys.
         func keys(seed: UInt64) -> [Int] {
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             let zipf = ZipfDistribution(count: 20_000, exponent: 1.2)
             return (0..<200_000).map { _ in
                 self == .uniform ? Int.random(in: 0..<20_000, using: &generator) : zipf.sample(using: &generator)

@@ -1,47 +1,7 @@
 import Foundation
 import RarenetEvents
+import RarenetTestSupport
 @testable import RarenetScoring
-
-/// A deterministic generator (splitmix64), so every test stream is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// Draws ranks 0..<count with probability ∝ 1 / (rank + 1)^exponent.
-struct ZipfDistribution {
-    private let cumulative: [Double]
-
-    init(count: Int, exponent: Double) {
-        var running = 0.0
-        var cumulative: [Double] = []
-        for rank in 0..<count {
-            running += 1 / pow(Double(rank + 1), exponent)
-            cumulative.append(running)
-        }
-        self.cumulative = cumulative.map { $0 / running }
-    }
-
-    func sample(using generator: inout SeededGenerator) -> Int {
-        let draw = Double.random(in: 0..<1, using: &generator)
-        var low = 0
-        var high = cumulative.count - 1
-        while low < high {
-            let middle = (low + high) / 2
-            if cumulative[middle] < draw { low = middle + 1 } else { high = middle }
-        }
-        return low
-    }
-}
 
 /// Times and events for the scorer tests.
 enum TestTime {
@@ -100,7 +60,7 @@ struct ProcessStream {
     }
 
     static func generate(days: Int, seed: UInt64, eventsPerBucket: Int = 120) -> [Event] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let periodic = (0..<400).map { (name: "periodic-\($0)", period: Int.random(in: 2...96, using: &generator)) }
         let nightly = (0..<40).map { (name: "nightly-\($0)", bucket: Int.random(in: 0..<96, using: &generator)) }
         let tail = ZipfDistribution(count: 4000, exponent: 1.1)

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import RarenetEvents
 import RarenetScoring
+import RarenetTestSupport
 
 /// Scorer throughput on a realistic stream, side by side with an exact
 /// `Dictionary` scorer doing the same job, and memory at 10³ vs 10⁶ keys.
@@ -54,14 +55,14 @@ let realisticStream = EventStream.zipf(processes: 20_000, events: 1 << 20, hours
 /// `keys` (every key recurs: the worst case for memory), generated on the fly
 /// so that no stream array weighs on the memory measured.
 func uniformEvents(keys: Int, count: Int, _ body: (ScoringEvent) -> Void) -> Int {
-    var generator = SplitMix(seed: 43)
+    var generator = SplitMix64(seed: 43)
     let step = 86_400 * 1_000_000_000 / Int64(count)
     let destination = IPAddress(ipv4: 198, 51, 100, 20)
     for index in 0..<count {
         let process = generator.next() % UInt64(keys)
         body(ScoringEvent(
             timestamp: EventTimestamp(nanosecondsSinceEpoch: EventStream.start + step * Int64(index)),
-            action: .connect, process: ProcessKey(hash: KeyHash(rawValue: SplitMix.mix(process)), isExcluded: false),
+            action: .connect, process: ProcessKey(hash: KeyHash(rawValue: SplitMix64.mix(process)), isExcluded: false),
             pid: 1000, uid: 1000, destinationAddress: destination, destinationPort: UInt16(truncatingIfNeeded: process % 5_000 + 1)
         ))
     }
@@ -78,11 +79,11 @@ struct EventStream: Sendable {
 
     /// Processes drawn from a Zipf law (exponent 1.1), ports from a Zipf law over 2 000.
     static func zipf(processes: Int, events count: Int, hours: Int64) -> EventStream {
-        var generator = SplitMix(seed: 42)
-        let process = Zipf(count: processes, exponent: 1.1)
-        let port = Zipf(count: 2_000, exponent: 1.3)
+        var generator = SplitMix64(seed: 42)
+        let process = ZipfDistribution(count: processes, exponent: 1.1)
+        let port = ZipfDistribution(count: 2_000, exponent: 1.3)
         return build(count: count, hours: hours) { _ in
-            (process.sample(&generator), UInt16(port.sample(&generator) + 1))
+            (process.sample(using: &generator), UInt16(port.sample(using: &generator) + 1))
         }
     }
 
@@ -179,46 +180,5 @@ struct ExactDictionaryScorer {
         }
         scale.presentBucket = bucket
         return RarityFormula.score(count: scale.count, buckets: total)
-    }
-}
-
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return Self.mix(state)
-    }
-
-    /// The splitmix64 output function.
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-struct Zipf {
-    private let cumulative: [Double]
-
-    init(count: Int, exponent: Double) {
-        var running = 0.0
-        let weights = (1...count).map { rank -> Double in
-            running += 1 / pow(Double(rank), exponent)
-            return running
-        }
-        cumulative = weights.map { $0 / running }
-    }
-
-    func sample(_ generator: inout SplitMix) -> Int {
-        let draw = Double(generator.next() >> 11) / Double(1 << 53)
-        var low = 0
-        var high = cumulative.count - 1
-        while low < high {
-            let middle = (low + high) / 2
-            if cumulative[middle] < draw { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }
