@@ -65,8 +65,10 @@ Sources/CRarenetBPF/embedded_object.S: $(BPF_OUT)/rarenet.bpf.o
 
 bpf: $(BPF_OBJS) Sources/CRarenetBPF/embedded_object.S
 
+# The sensor as one file: the BPF object embedded, the Swift runtime linked
+# statically; it needs only libbpf1, libelf1 and zlib on the target host.
 build: deps bpf
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product rarenet
 
 run: build
 	./.build/release/rarenet run $(RUN_ARGS)
