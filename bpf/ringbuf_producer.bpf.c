@@ -25,24 +25,9 @@
 #include "vmlinux_core.h"
 #include <bpf/bpf_helpers.h>
 #include "rarenet.h"
+#include "ringbuf_producer.h"
 
 /* The context of one run; every field is 32 bits so user space can mirror it without padding. */
-struct ringbuf_producer_request {
-	/* in */
-	__u32 kind;           /* enum rarenet_record_kind of every record */
-	__u32 version;        /* header version to write (RARENET_ABI_VERSION unless testing rejection) */
-	__u32 count;          /* records to reserve */
-	__u32 discard_every;  /* discard the n-th, 2n-th, ... record of this run; 0: none */
-	__u32 first_sequence; /* sequence number of the first record */
-	__u32 hold_last;      /* 1: keep the last record BUSY until producer_control[0] != 0 */
-	/* out */
-	__u32 submitted;      /* records committed */
-	__u32 discarded;      /* records committed as discarded */
-	__u32 dropped;        /* reservations the full ring refused */
-	__u32 held;           /* 1: the last record was held and released by user space */
-};
-
-_Static_assert(sizeof(struct ringbuf_producer_request) == 40, "ringbuf_producer_request layout changed");
 
 #define AF_INET6 10
 #define IPPROTO_TCP 6
@@ -70,24 +55,8 @@ struct {
 	__type(value, __u32);
 } producer_control SEC(".maps");
 
-/* A copy of the request's inputs and the run's results, on the stack: the
- * verifier forbids the modified context pointers that updating the context
- * field by field would produce. */
-struct produce_state {
-	__u32 kind;
-	__u32 version;
-	__u32 count;
-	__u32 discard_every;
-	__u32 first_sequence;
-	__u32 hold_last;
-	__u32 submitted;
-	__u32 discarded;
-	__u32 dropped;
-	__u32 held;
-};
-
 static __always_inline void ringbuf_fill_header(struct rarenet_record_header *header,
-						struct produce_state *state,
+						struct ringbuf_producer_request *state,
 						__u32 sequence, __u32 size)
 {
 	header->kind = state->kind;
@@ -217,7 +186,7 @@ static __always_inline __u32 ringbuf_wait_for_release(void)
 
 static long ringbuf_produce_one(__u64 index, void *context)
 {
-	struct produce_state *state = context;
+	struct ringbuf_producer_request *state = context;
 	__u32 sequence = state->first_sequence + index;
 	bool discard = state->discard_every && (index + 1) % state->discard_every == 0;
 	bool hold = state->hold_last && index + 1 == state->count;
@@ -241,7 +210,10 @@ static long ringbuf_produce_one(__u64 index, void *context)
 SEC("syscall")
 int produce(struct ringbuf_producer_request *request)
 {
-	struct produce_state state = {
+	/* A copy of the request's inputs and the run's results, on the stack: the
+	 * verifier forbids the modified context pointers that updating the
+	 * context field by field would produce. */
+	struct ringbuf_producer_request state = {
 		.kind = request->kind,
 		.version = request->version,
 		.count = request->count,

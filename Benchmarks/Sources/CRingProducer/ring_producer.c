@@ -7,22 +7,8 @@
 #include <bpf/libbpf.h>
 
 #include "../../../bpf/rarenet.h"
+#include "../../../bpf/ringbuf_producer.h"
 
-/* Mirrors struct ringbuf_producer_request of bpf/ringbuf_producer.bpf.c. */
-struct ringbuf_producer_request {
-	__u32 kind;
-	__u32 version;
-	__u32 count;
-	__u32 discard_every;
-	__u32 first_sequence;
-	__u32 hold_last;
-	__u32 submitted;
-	__u32 discarded;
-	__u32 dropped;
-	__u32 held;
-};
-
-_Static_assert(sizeof(struct ringbuf_producer_request) == 40, "ringbuf_producer_request layout changed");
 
 struct ring_producer {
 	struct bpf_object *object;
