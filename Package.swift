@@ -59,7 +59,9 @@ let package = Package(
         .target(name: "RarenetAttribution", dependencies: ["RarenetEvents"]),
 
         // The rarity scorer: pure Swift, no libbpf, no I/O.
-        .target(name: "RarenetScoring", dependencies: ["RarenetEvents"]),
+        // A cache-prefetch hint for the scorer's lookups (header only).
+        .target(name: "CRarenetPrefetch"),
+        .target(name: "RarenetScoring", dependencies: ["RarenetEvents", "CRarenetPrefetch"]),
 
         // Baseline snapshots on disk (private, atomic) and the offline engines that
         // build and use them from recorded events: replay, learn, merge.

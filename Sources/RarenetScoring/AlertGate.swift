@@ -18,6 +18,15 @@ struct AlertGate: Sendable {
         window = configuration.alertCapWindow.nanoseconds
     }
 
+    /// The earliest time `key` may be alerted again, if it was alerted within
+    /// the re-alert interval of the last ``admit(_:at:)``.
+    func realertTime(of key: KeyHash) -> Int64? {
+        lastAlerted[key].map { last in
+            let (time, overflow) = last.addingReportingOverflow(realertInterval)
+            return overflow ? .max : time
+        }
+    }
+
     /// Lets the alert of `key` at `time` pass (`nil`) or says why not.
     mutating func admit(_ key: KeyHash, at time: Int64) -> Suppression? {
         let windowIndex = floorDivide(time, window)

@@ -67,15 +67,23 @@ struct ScaleClock: Sendable, Equatable {
 /// One detector's counts at one time scale: the completed buckets in the
 /// sketch, the bucket in progress as a bounded key set (plus a bitmap for the
 /// keys that did not fit).
+///
+/// The key set doubles as the scorer's score cache: a key's score depends
+/// only on completed buckets, so it is computed once per key per bucket and
+/// kept with the key. At the finest scale the value is the key's score (the
+/// lowest over the scales), at a coarser scale the score at that scale; NaN
+/// when unknown (a restored or merged baseline, or a coarser bucket that
+/// completed in the middle of a finer one).
 struct ScaleCounts: Sendable {
     var sketch: CountMinSketch
-    var present: BoundedKeyTable<Void>
+    var present: BoundedKeyTable<Float>
     var overflow: PresenceBitmap?
 
-    /// Marks `key` present in the bucket in progress; returns false when it
-    /// did not fit the key set and went to the bitmap.
-    mutating func markPresent(_ key: KeyHash) -> Bool {
-        guard present.insert(key, value: ()) == .full else { return true }
+    /// Marks `key` present in the bucket in progress with its cached `score`;
+    /// returns false when it did not fit the key set and went to the bitmap
+    /// (its score is then not cached).
+    mutating func markPresent(_ key: KeyHash, score: Float = .nan) -> Bool {
+        guard present.setValue(score, for: key) == .full else { return true }
         if overflow == nil { overflow = PresenceBitmap(bitCount: sketch.parameters.depth * sketch.parameters.width) }
         sketch.mark(key, in: &overflow!)
         return false
@@ -91,12 +99,6 @@ struct ScaleCounts: Sendable {
     }
 }
 
-/// One detector's baseline: its counts at every scale and the first-seen times.
-struct DetectorBaseline: Sendable {
-    var scales: [ScaleCounts]
-    var firstSeen: BoundedKeyTable<Int64>
-}
-
 /// Everything the scorer has learned: per time scale a clock and a decayed
 /// bucket total, per detector and scale a sketch of completed buckets and the
 /// keys of the bucket in progress, and bounded first-seen times.
@@ -109,9 +111,16 @@ public struct Baseline: Sendable {
     /// False until the first event (or clock advance) sets the clocks.
     private(set) var isStarted = false
     var clocks: [ScaleClock]
-    var detectors: [DetectorBaseline]
+    /// Every detector's counts at every scale, detector-major (see
+    /// ``countsIndex(detector:scale:)``): one array, so that the scorer's
+    /// per-event lookup is one pointer shorter than with an array per detector.
+    var counts: [ScaleCounts]
+    /// Per detector, the first-seen times.
+    var firstSeen: [BoundedKeyTable<Int64>]
     let bucketKeyCapacity: Int
     let firstSeenCapacity: Int
+    /// `parameters.scales.count`, kept where indexing ``counts`` reads it without a pointer chase.
+    private let scaleCount: Int
 
     /// An empty baseline for `configuration`.
     public init(configuration: ScoringConfiguration) {
@@ -126,28 +135,35 @@ public struct Baseline: Sendable {
         self.parameters = parameters
         self.bucketKeyCapacity = bucketKeyCapacity
         self.firstSeenCapacity = firstSeenCapacity
+        scaleCount = parameters.scales.count
         clocks = parameters.scales.map { _ in ScaleClock(startBucket: 0, currentBucket: 0, referenceBucket: 0, total: 0) }
         let emptyScale = ScaleCounts(
             sketch: CountMinSketch(parameters: parameters.sketch),
-            present: BoundedKeyTable(capacity: bucketKeyCapacity, emptyValue: ()),
+            present: BoundedKeyTable(capacity: bucketKeyCapacity, emptyValue: .nan),
             overflow: nil
         )
-        let emptyDetector = DetectorBaseline(
-            scales: Array(repeating: emptyScale, count: parameters.scales.count),
-            firstSeen: BoundedKeyTable(capacity: firstSeenCapacity, emptyValue: 0)
+        counts = Array(repeating: emptyScale, count: parameters.detectors.count * parameters.scales.count)
+        firstSeen = Array(
+            repeating: BoundedKeyTable(capacity: firstSeenCapacity, emptyValue: 0), count: parameters.detectors.count
         )
-        detectors = Array(repeating: emptyDetector, count: parameters.detectors.count)
     }
 
     /// Restores a decoded baseline's state.
     init(parameters: BaselineParameters, bucketKeyCapacity: Int, firstSeenCapacity: Int,
-         clocks: [ScaleClock]?, detectors: [DetectorBaseline]) {
+         clocks: [ScaleClock]?, counts: [ScaleCounts], firstSeen: [BoundedKeyTable<Int64>]) {
         self.init(parameters: parameters, bucketKeyCapacity: bucketKeyCapacity, firstSeenCapacity: firstSeenCapacity)
         if let clocks {
             self.clocks = clocks
             isStarted = true
         }
-        self.detectors = detectors
+        self.counts = counts
+        self.firstSeen = firstSeen
+    }
+
+    /// Where `counts` keeps the counts of the `detector`-th detector at `scale`.
+    @inline(__always)
+    func countsIndex(detector: Int, scale: Int) -> Int {
+        detector &* scaleCount &+ scale
     }
 
     /// Completed buckets of the finest scale since the baseline began, undecayed.
@@ -163,13 +179,13 @@ public struct Baseline: Sendable {
     /// this baseline.
     public func estimate(_ key: KeyHash, detector: Detector, scaleIndex: Int) -> Double? {
         guard let index = parameters.detectors.firstIndex(of: detector) else { return nil }
-        return decayedCount(detectors[index].scales[scaleIndex].sketch.estimate(key), scale: scaleIndex)
+        return decayedCount(counts[countsIndex(detector: index, scale: scaleIndex)].sketch.estimate(key), scale: scaleIndex)
     }
 
     /// The key's counter in every row of the sketch of `detector` at `scaleIndex`.
     public func rowCounters(_ key: KeyHash, detector: Detector, scaleIndex: Int) -> [Double]? {
         guard let index = parameters.detectors.firstIndex(of: detector) else { return nil }
-        return detectors[index].scales[scaleIndex].sketch.rowCounters(key).map { decayedCount($0, scale: scaleIndex) }
+        return counts[countsIndex(detector: index, scale: scaleIndex)].sketch.rowCounters(key).map { decayedCount($0, scale: scaleIndex) }
     }
 
     /// `f`: the decay of one completed bucket at `scale`.
@@ -187,10 +203,15 @@ public struct Baseline: Sendable {
         Double(stored) * countFactor(scale: scale)
     }
 
+    /// Forgets the scores cached with the keys of the bucket in progress at `scale`.
+    mutating func forgetCachedScores(scale: Int) {
+        for detector in parameters.detectors.indices { counts[countsIndex(detector: detector, scale: scale)].present.setAllValues(to: .nan) }
+    }
+
     /// Rescales every sketch of `scale` to the units of the bucket in progress.
     mutating func renormalize(scale: Int) {
         let factor = Float(countFactor(scale: scale))
-        for detector in detectors.indices { detectors[detector].scales[scale].sketch.decay(by: factor) }
+        for detector in parameters.detectors.indices { counts[countsIndex(detector: detector, scale: scale)].sketch.decay(by: factor) }
         clocks[scale].referenceBucket = clocks[scale].currentBucket
     }
 
@@ -219,8 +240,8 @@ public struct Baseline: Sendable {
             // `bucket − 1 − current`: its decayed weight f^age is stored as
             // f^age / f^(bucket − reference) = f^(reference − current − 1).
             let weight = Float(pow(decay, Double(clock.referenceBucket - clock.currentBucket - 1)))
-            for detector in detectors.indices {
-                detectors[detector].scales[scale].completeBucket(weight: weight)
+            for detector in parameters.detectors.indices {
+                counts[countsIndex(detector: detector, scale: scale)].completeBucket(weight: weight)
             }
             // The completed bucket, then each idle one: B ← B·f + 1, n + 1 times.
             let idleBuckets = Double(bucket - clock.currentBucket - 1)
@@ -228,6 +249,9 @@ public struct Baseline: Sendable {
             clocks[scale].total = (clock.total * decay + 1) * idleDecay + (1 - idleDecay) / (1 - decay)
             clocks[scale].currentBucket = bucket
             if countFactor(scale: scale) < Self.renormalizationFactor { renormalize(scale: scale) }
+            // The finest scale caches the lowest score over the scales: a
+            // coarser scale's change makes those scores stale.
+            if scale > 0 { forgetCachedScores(scale: 0) }
         }
         return completed
     }

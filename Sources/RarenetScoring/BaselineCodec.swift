@@ -41,16 +41,17 @@ enum BaselineCodec {
                 payload.write(clock.total.bitPattern)
             }
         }
-        for detector in baseline.detectors {
-            for scale in detector.scales {
-                for counter in scale.sketch.counters { payload.write(counter.bitPattern) }
-                payload.write(UInt32(scale.present.count))
-                scale.present.forEach { key, _ in payload.write(key.rawValue) }
-                payload.write(scale.overflow == nil ? UInt8(0) : UInt8(1))
-                for word in scale.overflow?.words ?? [] { payload.write(word) }
+        for detector in baseline.parameters.detectors.indices {
+            for scale in baseline.clocks.indices {
+                let counts = baseline.counts[baseline.countsIndex(detector: detector, scale: scale)]
+                for counter in counts.sketch.counters { payload.write(counter.bitPattern) }
+                payload.write(UInt32(counts.present.count))
+                counts.present.forEach { key, _ in payload.write(key.rawValue) }
+                payload.write(counts.overflow == nil ? UInt8(0) : UInt8(1))
+                for word in counts.overflow?.words ?? [] { payload.write(word) }
             }
-            payload.write(UInt32(detector.firstSeen.count))
-            detector.firstSeen.forEach { key, time in
+            payload.write(UInt32(baseline.firstSeen[detector].count))
+            baseline.firstSeen[detector].forEach { key, time in
                 payload.write(key.rawValue)
                 payload.write(time)
             }
@@ -108,21 +109,21 @@ enum BaselineCodec {
             }
         }
         let counterCount = parameters.sketch.depth * parameters.sketch.width
-        var detectors: [DetectorBaseline] = []
+        var counts: [ScaleCounts] = []
+        var firstSeenTables: [BoundedKeyTable<Int64>] = []
         for _ in parameters.detectors {
-            var scales: [ScaleCounts] = []
             for _ in parameters.scales {
                 let counters = try reader.readArray(count: counterCount) { (bits: UInt32) in Float(bitPattern: bits) }
-                var present = BoundedKeyTable<Void>(capacity: bucketKeyCapacity, emptyValue: ())
+                var present = BoundedKeyTable<Float>(capacity: bucketKeyCapacity, emptyValue: .nan)
                 for key in try reader.readArray(count: Int(try reader.read() as UInt32), { (raw: UInt64) in raw }) {
-                    guard present.insert(KeyHash(rawValue: key), value: ()) != .full else {
+                    guard present.insert(KeyHash(rawValue: key), value: .nan) != .full else {
                         throw .malformed("more bucket keys than the declared capacity \(bucketKeyCapacity)")
                     }
                 }
                 let overflow: PresenceBitmap? = try reader.read() as UInt8 == 1
                     ? PresenceBitmap(words: try reader.readArray(count: (counterCount + 63) / 64) { (word: UInt64) in word })
                     : nil
-                scales.append(ScaleCounts(
+                counts.append(ScaleCounts(
                     sketch: CountMinSketch(parameters: parameters.sketch, counters: counters),
                     present: present, overflow: overflow
                 ))
@@ -135,11 +136,11 @@ enum BaselineCodec {
                     throw .malformed("more first-seen entries than the declared capacity \(firstSeenCapacity)")
                 }
             }
-            detectors.append(DetectorBaseline(scales: scales, firstSeen: firstSeen))
+            firstSeenTables.append(firstSeen)
         }
         guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes left over in the payload") }
         return Baseline(parameters: parameters, bucketKeyCapacity: bucketKeyCapacity,
-                        firstSeenCapacity: firstSeenCapacity, clocks: clocks, detectors: detectors)
+                        firstSeenCapacity: firstSeenCapacity, clocks: clocks, counts: counts, firstSeen: firstSeenTables)
     }
 
     private static func readParameters(_ reader: inout ByteReader) throws(SnapshotError) -> BaselineParameters {

@@ -35,25 +35,27 @@ extension Baseline {
             clocks[scale].startBucket = min(clocks[scale].startBucket, other.clocks[scale].startBucket)
             clocks[scale].total += other.clocks[scale].total
         }
-        for detector in detectors.indices {
-            for scale in detectors[detector].scales.indices {
-                let theirs = other.detectors[detector].scales[scale]
-                detectors[detector].scales[scale].sketch.add(theirs.sketch)
+        for detector in parameters.detectors.indices {
+            for scale in clocks.indices {
+                let theirs = other.counts[other.countsIndex(detector: detector, scale: scale)]
+                counts[countsIndex(detector: detector, scale: scale)].sketch.add(theirs.sketch)
                 theirs.present.forEach { key, _ in
-                    _ = detectors[detector].scales[scale].markPresent(key)
+                    _ = counts[countsIndex(detector: detector, scale: scale)].markPresent(key)
                 }
                 if let overflow = theirs.overflow {
-                    if detectors[detector].scales[scale].overflow == nil {
-                        detectors[detector].scales[scale].overflow = overflow
+                    if counts[countsIndex(detector: detector, scale: scale)].overflow == nil {
+                        counts[countsIndex(detector: detector, scale: scale)].overflow = overflow
                     } else {
-                        detectors[detector].scales[scale].overflow!.formUnion(overflow)
+                        counts[countsIndex(detector: detector, scale: scale)].overflow!.formUnion(overflow)
                     }
                 }
             }
-            other.detectors[detector].firstSeen.forEach { key, time in
-                detectors[detector].firstSeen.keepEarliest(key, time)
+            other.firstSeen[detector].forEach { key, time in
+                firstSeen[detector].keepEarliest(key, time)
             }
         }
+        // The sums change every score.
+        for scale in clocks.indices { forgetCachedScores(scale: scale) }
     }
 }
 

@@ -1,11 +1,12 @@
+import CRarenetPrefetch
+
 /// An open-addressing hash table from ``KeyHash`` to `Value` that never grows
 /// past `capacity` entries: an insertion into a full table is refused, so the
 /// memory is fixed at creation (about `capacity · 4/3` slots plus a list of
 /// the occupied ones).
 ///
-/// The scorer uses it three ways: the set of keys present in the current bucket
-/// (`Value == Void`), the per-bucket score cache (`Float`), and the first-seen
-/// times (`Int64`). Keys are already well-mixed hashes, so the slot is the low
+/// The scorer uses it two ways: the keys present in the bucket in progress,
+/// each with its cached score (`Float`), and the first-seen times (`Int64`). Keys are already well-mixed hashes, so the slot is the low
 /// bits of the hash and probing is linear. A slot holds its key and value
 /// side by side, so a lookup touches one cache line. The occupied slots are
 /// listed in insertion order, so iterating and clearing cost the number of
@@ -87,6 +88,44 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     mutating func update(_ key: KeyHash, value: Value) {
         let index = slotIndex(of: key.rawValue)
         if slots[index].key != 0 { slots[index].value = value }
+    }
+
+    /// Sets the value of `key`, adding the key unless the table is full:
+    /// ``Insertion/present`` when it was there (its value is replaced).
+    @discardableResult
+    mutating func setValue(_ value: Value, for key: KeyHash) -> Insertion {
+        let index = slotIndex(of: key.rawValue)
+        if slots[index].key != 0 {
+            slots[index].value = value
+            return .present
+        }
+        if occupied.count >= capacity { return .full }
+        slots[index] = Slot(key: key.rawValue, value: value)
+        occupied.append(Int32(index))
+        return .inserted
+    }
+
+    /// Gives every entry `value` (the keys stay).
+    mutating func setAllValues(to value: Value) {
+        slots.withUnsafeMutableBufferPointer { slots in
+            for index in occupied { slots[Int(index)].value = value }
+        }
+    }
+
+    /// Asks the CPU to start loading the slot where a lookup of `key` begins.
+    @inline(__always)
+    func prefetch(_ key: KeyHash) {
+        rarenet_prefetch(firstSlotAddress(of: key))
+    }
+
+    /// The address of the slot where a lookup of `key` begins, for a prefetch
+    /// only: it is computed inside the buffer access but used after it, which
+    /// is sound because a prefetch never faults and has no effect but a cache
+    /// hint — and it keeps the C call outside the access, where it would make
+    /// the optimizer retain the slots around it.
+    @inline(__always)
+    private func firstSlotAddress(of key: KeyHash) -> UnsafeRawPointer {
+        slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + (Int(truncatingIfNeeded: key.rawValue) & mask)) }
     }
 
     /// Removes every entry (the slots stay allocated).

@@ -4,6 +4,17 @@ import RarenetEvents
 
 @Suite("Alerts-only scoring")
 struct ScoreForAlertsTests {
+    /// Two days of connects from the shared process stream, to 300 ports.
+    private static func connects(_ configuration: ScoringConfiguration, seed: UInt64) -> [ScoringEvent] {
+        ProcessStream.generate(days: 2, seed: seed, eventsPerBucket: 60).enumerated().map { index, event in
+            ScoringEvent(
+                timestamp: EventTimestamp(nanosecondsSinceEpoch: event.time), action: .connect,
+                process: configuration.processKey(executable: nil, comm: event.name, user: nil),
+                pid: 1, uid: 0, destinationAddress: IPAddress("198.51.100.7"), destinationPort: UInt16(index % 300 + 1)
+            )
+        }
+    }
+
     @Test("scoreForAlerts reports exactly the alert and suppressed verdicts of score, and leaves the same baseline")
     func sameDecisionsAsScore() throws {
         var configuration = ScoringConfiguration()
@@ -14,12 +25,7 @@ struct ScoreForAlertsTests {
         var expected: [Verdict] = []
         var reported: [Verdict] = []
         var belowThreshold = 0
-        for (index, event) in ProcessStream.generate(days: 2, seed: 5, eventsPerBucket: 60).enumerated() {
-            let scoringEvent = ScoringEvent(
-                timestamp: EventTimestamp(nanosecondsSinceEpoch: event.time), action: .connect,
-                process: configuration.processKey(executable: nil, comm: event.name, user: nil),
-                pid: 1, uid: 0, destinationAddress: IPAddress("198.51.100.7"), destinationPort: UInt16(index % 300 + 1)
-            )
+        for scoringEvent in Self.connects(configuration, seed: 5) {
             everyVerdict.score(scoringEvent) { verdict in
                 switch verdict.decision {
                 case .alert, .suppressed: expected.append(verdict)
@@ -37,5 +43,65 @@ struct ScoreForAlertsTests {
         for detector in configuration.detectors {
             #expect(alertsOnly.statistics(for: detector) == everyVerdict.statistics(for: detector))
         }
+    }
+
+    @Test("a batch reports the verdicts of one call per event, with each event's index, and leaves the same baseline")
+    func batchesMatchSingleCalls() throws {
+        var configuration = ScoringConfiguration()
+        configuration.learningPeriod = .seconds(4 * 3600)
+        configuration.alertCap = 5
+        let events = Self.connects(configuration, seed: 9)
+        var single = try RarityScorer(configuration: configuration)
+        var batched = try RarityScorer(configuration: configuration)
+        var expected: [(index: Int, verdict: Verdict)] = []
+        var reported: [(index: Int, verdict: Verdict)] = []
+        for (index, event) in events.enumerated() {
+            single.scoreForAlerts(event) { expected.append((index, $0)) }
+        }
+        // Uneven batches, so that batch ends fall at every offset of the prefetch window.
+        let sizes = [1, 2, 3, 17, 100, 4_096]
+        var (start, batch) = (0, 0)
+        while start < events.count {
+            let end = min(start + sizes[batch % sizes.count], events.count)
+            batched.scoreForAlerts(events.span.extracting(start..<end)) { reported.append((start + $0, $1)) }
+            (start, batch) = (end, batch + 1)
+        }
+        #expect(expected.count > 100)
+        #expect(reported.map(\.index) == expected.map(\.index))
+        #expect(reported.map(\.verdict) == expected.map(\.verdict))
+        #expect(batched.baseline.encoded() == single.baseline.encoded())
+        for detector in configuration.detectors {
+            #expect(batched.statistics(for: detector) == single.statistics(for: detector))
+        }
+    }
+
+    @Test("scores cached with the keys of a bucket equal scores computed afresh, also when a coarser bucket ends mid-bucket")
+    func cachedScoresStayExact() throws {
+        var configuration = ScoringConfiguration()
+        // 7-minute buckets: the hourly scale completes in the middle of one.
+        configuration.bucketSpan = .seconds(7 * 60)
+        configuration.longBucketSpan = .seconds(3_600)
+        configuration.learningPeriod = .zero
+        var scorer = try RarityScorer(configuration: configuration)
+        var mismatches: [String] = []
+        for (index, event) in Self.connects(configuration, seed: 11).enumerated() {
+            scorer.advanceClock(to: event.timestamp)
+            var fresh: [Detector: Double] = [:]
+            for detector in configuration.detectors {
+                guard let key = detector.key(for: event, seed: configuration.sketch.seed) else { continue }
+                let scores = configuration.scales.indices.map { scale in
+                    RarityFormula.score(
+                        count: scorer.baseline.estimate(key, detector: detector, scaleIndex: scale) ?? .nan,
+                        buckets: scorer.baseline.baselineBuckets[scale])
+                }
+                fresh[detector] = Double(Float(scores.min()!))
+            }
+            scorer.score(event) { verdict in
+                if verdict.score != fresh[verdict.detector] {
+                    mismatches.append("event \(index) \(verdict.detector): cached \(verdict.score), fresh \(fresh[verdict.detector] ?? .nan)")
+                }
+            }
+        }
+        #expect(mismatches.count == 0, "first: \(mismatches.prefix(3))")
     }
 }

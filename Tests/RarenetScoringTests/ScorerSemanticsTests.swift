@@ -145,13 +145,28 @@ struct ScorerSemanticsTests {
             scorer.verdict(ScoringEvent.connect(configuration, "nc", at: TestTime.at(day: 2, minutes: minutes)))?.decision
         }
         #expect(alertAt(1).flatMap { if case .alert = $0 { true } else { nil } } == true)
+        // The rest of the bucket, then the next buckets.
+        #expect(alertAt(2) == .suppressed(.recentlyAlerted))
+        #expect(alertAt(14) == .suppressed(.recentlyAlerted))
         #expect(alertAt(20) == .suppressed(.recentlyAlerted))
         #expect(alertAt(45) == .suppressed(.recentlyAlerted))
         let later = try #require(alertAt(47))
         guard case .alert(let alert) = later else { Issue.record("expected an alert, got \(later)"); return }
         #expect(alert.seenBuckets >= 1 && alert.score >= 50)
         #expect(alert.firstSeen == TestTime.at(day: 2, minutes: 1))
-        #expect(scorer.statistics(for: .rareProcess).suppressedRecentlyAlerted == 2)
+        #expect(scorer.statistics(for: .rareProcess).suppressedRecentlyAlerted == 4)
+    }
+
+    @Test("a re-alert interval shorter than a bucket re-alerts within the bucket")
+    func shortRealertInterval() throws {
+        var configuration = configuration
+        configuration.realertInterval = .seconds(5 * 60)
+        var scorer = try scorer(after: 2, configuration: configuration)
+        let decisions = [1, 3, 5, 7].map { minutes in
+            scorer.verdict(ScoringEvent.connect(configuration, "nc", at: TestTime.at(day: 2, minutes: Int64(minutes))))?.decision
+        }
+        #expect(decisions.map { if case .alert = $0 { true } else { false } } == [true, false, false, true])
+        #expect(decisions[1] == .suppressed(.recentlyAlerted) && decisions[2] == .suppressed(.recentlyAlerted))
     }
 
     @Test("at most 100 alerts per 15 minutes per detector, the rest counted as suppressed")

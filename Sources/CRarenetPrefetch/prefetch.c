@@ -1,0 +1,1 @@
+/* CRarenetPrefetch is header-only (an inline function); SwiftPM needs a source file. */
