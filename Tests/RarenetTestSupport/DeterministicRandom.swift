@@ -41,6 +41,11 @@ public struct ZipfDistribution: Sendable {
         self.cumulative = cumulative.map { $0 / running }
     }
 
+    /// The probability of drawing `rank`.
+    public func probability(of rank: Int) -> Double {
+        cumulative[rank] - (rank > 0 ? cumulative[rank - 1] : 0)
+    }
+
     /// One rank.
     public func sample(using generator: inout some RandomNumberGenerator) -> Int {
         let draw = Double(generator.next() >> 11) / Double(1 << 53)
