@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
-    targets: ringDrainTargets + liveOverheadTargets + scorerTargets,
+    targets: ringDrainTargets + liveOverheadTargets + scorerTargets + pipelineTargets,
     swiftLanguageModes: [.v6]
 )
 
@@ -84,6 +84,24 @@ var scorerTargets: [Target] {
             ],
             path: "Benchmarks/ScorerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+}
+
+// MARK: - Pipeline: the sensor's decode → attribute → score path per event, stage by stage (BENCHMARKS.md, "Pipeline")
+
+var pipelineTargets: [Target] {
+    [
+        // Drains real BPF rings through RarenetSensor's RecordScorer, three stages side by side.
+        .executableTarget(
+            name: "PipelineStages",
+            dependencies: [
+                "RingDrainKit",
+                .product(name: "RarenetCapture", package: rarenetPackage),
+                .product(name: "RarenetScoring", package: rarenetPackage),
+                .product(name: "RarenetSensor", package: rarenetPackage),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
     ]
 }

@@ -16,6 +16,8 @@ struct ringbuf_producer_request {
 	__u32 discard_every;  /* discard the n-th, 2n-th, ... record of this run; 0: none */
 	__u32 first_sequence; /* sequence number of the first record */
 	__u32 hold_last;      /* 1: keep the last record BUSY until producer_control[0] != 0 */
+	__u32 processes;      /* 0: record s is process s; n: a population of n processes (see ringbuf_producer.bpf.c) */
+	__u32 ports;          /* 0: every connect to port 443; n: to ports 1..n, drawn as processes are */
 	/* out */
 	__u32 submitted;      /* records committed */
 	__u32 discarded;      /* records committed as discarded */
@@ -23,6 +25,6 @@ struct ringbuf_producer_request {
 	__u32 held;           /* 1: the last record was held and released by user space */
 };
 
-_Static_assert(sizeof(struct ringbuf_producer_request) == 40, "ringbuf_producer_request layout changed");
+_Static_assert(sizeof(struct ringbuf_producer_request) == 48, "ringbuf_producer_request layout changed");
 
 #endif /* RINGBUF_PRODUCER_H */

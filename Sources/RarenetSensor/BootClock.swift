@@ -18,6 +18,12 @@ public struct BootClock: Sendable {
         offsetNanoseconds = Self.measureOffset()
     }
 
+    /// A clock that adds `offsetNanoseconds` to every kernel timestamp, until
+    /// ``resynchronize()``: e.g. to replay records into another stretch of time.
+    public init(offsetNanoseconds: Int64) {
+        self.offsetNanoseconds = offsetNanoseconds
+    }
+
     /// Measures the offset again.
     public mutating func resynchronize() {
         offsetNanoseconds = Self.measureOffset()

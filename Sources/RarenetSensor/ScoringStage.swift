@@ -7,7 +7,7 @@ import RarenetMetrics
 import RarenetScoring
 
 /// The scoring thread's work: attributes each captured record to its process,
-/// scores connects and binds, and writes alerts.
+/// scores connects and binds (``RecordScorer``), and writes alerts.
 ///
 /// Per network record the hot path is one process-table probe (the process's
 /// scoring key is computed on first sight and cached in its record) and one
@@ -16,15 +16,15 @@ import RarenetScoring
 /// encoding a snapshot — happens only for alerts (at most the alert cap per
 /// window) or on a timer.
 final class ScoringStage: @unchecked Sendable {
-    private var scorer: RarityScorer
+    private var scoring: RecordScorer
     private let table: ProcessTable<ProcessKey>
+    /// The scorer's configuration, read while ``scoring`` is being mutated.
+    private let configuration: ScoringConfiguration
     private let alerts: AlertOutput
     private let metrics: SensorMetrics
     private let detectorMetrics: [Detector: DetectorMetrics]
     private let persistence: BaselinePersistence?
     private let logger: Logger
-    private var bootClock = BootClock()
-    private var userNames: UserNameCache
     private var publishedEvictions: UInt64 = 0
     private var saturatedDetectors: Set<Detector> = []
 
@@ -39,13 +39,13 @@ final class ScoringStage: @unchecked Sendable {
         persistence: BaselinePersistence?,
         logger: Logger
     ) {
-        self.scorer = scorer
+        scoring = RecordScorer(scorer: scorer, table: table)
         self.table = table
+        configuration = scorer.configuration
         self.alerts = alerts
         self.metrics = metrics
         self.persistence = persistence
         self.logger = logger
-        userNames = UserNameCache(capacity: table.configuration.userNameCacheCapacity)
         detectorMetrics = Dictionary(uniqueKeysWithValues: scorer.configuration.detectors.map {
             ($0, metrics.detector($0.rawValue))
         })
@@ -70,8 +70,8 @@ final class ScoringStage: @unchecked Sendable {
         }
         housekeeping()
         if let persistence {
-            scorer.advanceClock(to: BootClock.now())
-            persistence.save(scorer.baseline)
+            scoring.scorer.advanceClock(to: BootClock.now())
+            persistence.save(scoring.scorer.baseline)
         }
     }
 
@@ -79,68 +79,42 @@ final class ScoringStage: @unchecked Sendable {
     private func process(_ records: CapturedRecordBatch) {
         var tally = EventTally()
         for record in records {
-            switch record {
-            case .network(let network):
-                tally.count(network)
-                score(network)
-            case .exec(let exec):
-                table.apply(ProcessExec(exec))
-            case .exit(let exit):
-                table.apply(ProcessExit(exit))
-            }
+            guard let event = scoring.attribute(record) else { continue }
+            tally.count(event.record)
+            scoring.score(event) { verdict, time in act(on: verdict, for: event, at: time) }
         }
         tally.publish(to: metrics)
     }
 
-    private func score(_ network: CapturedNetworkRecord) {
-        let process = table.lookup(ProcessIdentity(network.header))
-        let key = process.derived ?? cacheKey(of: process, comm: network.comm, uid: network.uid)
-        let event = ScoringEvent(
-            timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
-            action: network.action,
-            process: key,
-            pid: network.header.pid,
-            uid: network.uid,
-            destinationAddress: network.destinationAddress,
-            destinationPort: network.destinationPort)
-        scorer.scoreForAlerts(event) { verdict in
-            switch verdict.decision {
-            case .alert(let alert):
-                detectorMetrics[verdict.detector]?.recordAlertEmitted()
-                alerts.write(alert, for: network, at: event.timestamp, process: process, table: table)
-            case .suppressed(.recentlyAlerted):
-                detectorMetrics[verdict.detector]?.recordAlertSuppressed(reason: .repeated)
-            case .suppressed(.alertCap(let startsWindow)):
-                detectorMetrics[verdict.detector]?.recordAlertSuppressed(reason: .cap)
-                if startsWindow {
-                    logger.warning("alert cap reached: further alerts in this window are suppressed",
-                                   metadata: ["detector": "\(verdict.detector)"])
-                    alerts.writeNotice(.alertCapSuppressing(
-                        cap: scorer.configuration.alertCap,
-                        windowSeconds: scorer.configuration.alertCapWindow.components.seconds),
-                        detector: verdict.detector, at: event.timestamp)
-                }
-            case .belowThreshold, .learning:
-                break
+    /// Writes and counts an alert, or counts a suppressed one (and says so
+    /// once per window when the alert cap holds alerts back).
+    private func act(on verdict: Verdict, for event: AttributedEvent, at time: EventTimestamp) {
+        switch verdict.decision {
+        case .alert(let alert):
+            detectorMetrics[verdict.detector]?.recordAlertEmitted()
+            alerts.write(alert, for: event.record, at: time, process: event.process, table: table)
+        case .suppressed(.recentlyAlerted):
+            detectorMetrics[verdict.detector]?.recordAlertSuppressed(reason: .repeated)
+        case .suppressed(.alertCap(let startsWindow)):
+            detectorMetrics[verdict.detector]?.recordAlertSuppressed(reason: .cap)
+            if startsWindow {
+                logger.warning("alert cap reached: further alerts in this window are suppressed",
+                               metadata: ["detector": "\(verdict.detector)"])
+                alerts.writeNotice(.alertCapSuppressing(
+                    cap: configuration.alertCap,
+                    windowSeconds: configuration.alertCapWindow.components.seconds),
+                    detector: verdict.detector, at: time)
             }
+        case .belowThreshold, .learning:
+            break
         }
-    }
-
-    /// Computes a process's scoring key once and keeps it in its record.
-    private func cacheKey(of process: ProcessTable<ProcessKey>.Record, comm: String, uid: UInt32) -> ProcessKey {
-        let key = scorer.configuration.processKey(
-            executable: process.executable?.displayName,
-            comm: process.comm ?? comm,
-            user: process.userName ?? userNames.name(of: process.uid ?? uid))
-        process.derived = key
-        return key
     }
 
     /// Periodic work off the per-event path: clock, baseline and table gauges,
     /// sketch saturation, and the periodic snapshot.
     private func housekeeping() {
-        bootClock.resynchronize()
-        let buckets = scorer.baseline.baselineBuckets
+        scoring.bootClock.resynchronize()
+        let buckets = scoring.scorer.baseline.baselineBuckets
         for (scale, value) in zip([SensorMetrics.Scale.bucketSpan, .day], buckets) {
             metrics.setBaselineBuckets(value, scale: scale)
         }
@@ -150,14 +124,14 @@ final class ScoringStage: @unchecked Sendable {
             metrics.recordProcessTableEvictions(Int(evictions - publishedEvictions))
             publishedEvictions = evictions
         }
-        for detector in scorer.configuration.detectors {
-            guard let health = scorer.health(of: detector) else { continue }
+        for detector in configuration.detectors {
+            guard let health = scoring.scorer.health(of: detector) else { continue }
             detectorMetrics[detector]?.setSketchFillRatio(health.fillRatio)
             reportSaturation(of: detector, health)
         }
         if let persistence, persistence.isDue() {
-            scorer.advanceClock(to: BootClock.now())
-            persistence.save(scorer.baseline)
+            scoring.scorer.advanceClock(to: BootClock.now())
+            persistence.save(scoring.scorer.baseline)
         }
     }
 

@@ -9,7 +9,7 @@ import Synchronization
 /// The object is the one `make bpf` builds into .build/bpf/; each producer
 /// loads its own copy, so every test has its own ring and counters.
 final class RingBufferTestProducer {
-    /// Mirrors `struct ringbuf_producer_request` (bpf/ringbuf_producer.bpf.c): ten u32 fields.
+    /// Mirrors `struct ringbuf_producer_request` (bpf/ringbuf_producer.h): twelve u32 fields.
     struct Request {
         var kind: UInt32
         var version: UInt32
@@ -17,6 +17,8 @@ final class RingBufferTestProducer {
         var discardEvery: UInt32
         var firstSequence: UInt32
         var holdLast: UInt32
+        var processes: UInt32 = 0
+        var ports: UInt32 = 0
         var submitted: UInt32 = 0
         var discarded: UInt32 = 0
         var dropped: UInt32 = 0
@@ -87,13 +89,15 @@ final class RingBufferTestProducer {
     ///   - discardEvery: discard the n-th, 2n-th, ... record of this run (0: none).
     ///   - version: the ABI version written into the headers.
     ///   - holdLast: keep the last record BUSY until ``releaseHeldRecord()`` (call from another thread).
+    ///   - processes: draw the records' processes from this many (0: record s is process s).
+    ///   - ports: draw the connects' destination ports from 1 to this (0: all to 443).
     func produce(
         _ kind: rarenet_record_kind, count: Int, firstSequence: UInt32 = 0, discardEvery: Int = 0,
-        version: UInt32 = UInt32(RARENET_ABI_VERSION), holdLast: Bool = false
+        version: UInt32 = UInt32(RARENET_ABI_VERSION), holdLast: Bool = false, processes: Int = 0, ports: Int = 0
     ) throws -> Outcome {
         var request = Request(
             kind: kind.rawValue, version: version, count: UInt32(count), discardEvery: UInt32(discardEvery),
-            firstSequence: firstSequence, holdLast: holdLast ? 1 : 0
+            firstSequence: firstSequence, holdLast: holdLast ? 1 : 0, processes: UInt32(processes), ports: UInt32(ports)
         )
         let status = withUnsafeMutableBytes(of: &request) { context in
             var options = bpf_test_run_opts()

@@ -65,14 +65,18 @@ int ring_producer_counters_fd(const struct ring_producer *producer)
 	return producer->counters_fd;
 }
 
-int ring_producer_produce_network(struct ring_producer *producer, uint32_t count, uint32_t first_sequence,
-				  struct ring_producer_outcome *outcome)
+/* Runs the program once: `count` records of `kind`; fills `outcome` from what it reports. */
+static int ring_producer_produce(struct ring_producer *producer, enum rarenet_record_kind kind, uint32_t count,
+				 uint32_t first_sequence, struct ring_producer_population population,
+				 struct ring_producer_outcome *outcome)
 {
 	struct ringbuf_producer_request request = {
-		.kind = RARENET_RECORD_NETWORK,
+		.kind = kind,
 		.version = RARENET_ABI_VERSION,
 		.count = count,
 		.first_sequence = first_sequence,
+		.processes = population.processes,
+		.ports = population.ports,
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, options, .ctx_in = &request, .ctx_size_in = sizeof(request));
 	int status = bpf_prog_test_run_opts(producer->program_fd, &options);
@@ -85,7 +89,24 @@ int ring_producer_produce_network(struct ring_producer *producer, uint32_t count
 	return 0;
 }
 
+int ring_producer_produce_network(struct ring_producer *producer, uint32_t count, uint32_t first_sequence,
+				  struct ring_producer_population population, struct ring_producer_outcome *outcome)
+{
+	return ring_producer_produce(producer, RARENET_RECORD_NETWORK, count, first_sequence, population, outcome);
+}
+
+int ring_producer_produce_exec(struct ring_producer *producer, uint32_t count, uint32_t first_sequence,
+			       struct ring_producer_population population, struct ring_producer_outcome *outcome)
+{
+	return ring_producer_produce(producer, RARENET_RECORD_EXEC, count, first_sequence, population, outcome);
+}
+
 uint32_t ring_producer_network_footprint(void)
 {
 	return (sizeof(struct rarenet_network_record) + BPF_RINGBUF_HDR_SZ + 7) & ~7u;
+}
+
+uint32_t ring_producer_exec_footprint(void)
+{
+	return (sizeof(struct rarenet_exec_record) + BPF_RINGBUF_HDR_SZ + 7) & ~7u;
 }

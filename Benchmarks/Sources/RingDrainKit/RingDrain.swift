@@ -53,14 +53,7 @@ public final class SwiftRingDrain: RingDrain {
     }
 
     public func drainAvailable() -> Int {
-        var consumed = 0
-        var end: RingBufferBatch.End
-        repeat {
-            let (batch, records) = consumer.drainBatch(decodingWith: &decoder)
-            fold(records)
-            consumed += batch.records
-            end = batch.end
-        } while end == .batchLimit
+        let consumed = consumer.drainAvailable(decodingWith: &decoder, fold)
         totals.rejected = decoder.rejections.total
         return consumed
     }
@@ -70,6 +63,24 @@ public final class SwiftRingDrain: RingDrain {
             totals.checksum &+= RecordFold.fold(record)
         }
         totals.records &+= UInt64(batch.networkRecords.count)
+    }
+}
+
+extension RingBufferConsumer {
+    /// Drains batches, decoded by `decoder`, until the ring is caught up or
+    /// its next record is still being written; hands each batch to `body`.
+    ///
+    /// - Returns: the records consumed.
+    public func drainAvailable(decodingWith decoder: inout RecordDecoder, _ body: (CapturedRecordBatch) -> Void) -> Int {
+        var consumed = 0
+        var end: RingBufferBatch.End
+        repeat {
+            let (batch, records) = drainBatch(decodingWith: &decoder)
+            body(records)
+            consumed += batch.records
+            end = batch.end
+        } while end == .batchLimit
+        return consumed
     }
 }
 

@@ -29,23 +29,10 @@ public enum RingDrainTable {
     }
 
     private static func rate(_ value: Double) -> String {
-        value.isFinite ? "\(Int(value.rounded()))" : "-"
+        TableFormat.whole(value)
     }
 
     private static func ratio(_ value: Double) -> String {
-        guard value.isFinite else { return "-" }
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)x"
-    }
-}
-
-extension String {
-    fileprivate func padding(_ width: Int) -> String {
-        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
-    }
-
-    fileprivate func leftPadding(_ width: Int) -> String {
-        count >= width ? " " + self : String(repeating: " ", count: width - count) + self
+        value.isFinite ? TableFormat.decimal(value, digits: 2) + "x" : "-"
     }
 }
