@@ -12,7 +12,8 @@
 ///   of event time (or until evicted) so that events still in flight are
 ///   attributed.
 /// - ``lookup(_:)`` for every event. A known process costs one dictionary
-///   probe and no I/O. On a miss (a process that never exec'd since the sensor
+///   probe and no I/O, or less: the record last looked up for the same low
+///   bits of the pid is checked first. On a miss (a process that never exec'd since the sensor
 ///   started, e.g. a fork) the table reads `/proc/<pid>` once, checking the
 ///   start time so that a reused pid is never mistaken for its former holder;
 ///   a process that is gone yields a record of ``ProcessRecord/Source/unknown``,
@@ -90,6 +91,10 @@ public final class ProcessTable<Derived> {
     public private(set) var statistics = Statistics()
 
     @usableFromInline var records: [ProcessIdentity: Record]
+    /// The record last looked up for each value of the pid's low bits: a
+    /// connect burst of one process finds its record here without hashing
+    /// its identity. An entry is only trusted while its record is resident.
+    @usableFromInline var recentLookups: ContiguousArray<Record?>
     /// Every record at its `slot`; `nil` marks a free slot. The CLOCK hand sweeps it.
     private var slots: ContiguousArray<Record?>
     private var freeSlots: [Int] = []
@@ -104,6 +109,7 @@ public final class ProcessTable<Derived> {
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         records = Dictionary(minimumCapacity: configuration.capacity)
+        recentLookups = ContiguousArray(repeating: nil, count: Self.recentLookupCount)
         slots = []
         slots.reserveCapacity(configuration.capacity)
         exited = RingQueue(capacity: configuration.capacity)
@@ -126,12 +132,24 @@ public final class ProcessTable<Derived> {
     /// its source and no executable.
     @inlinable
     public func lookup(_ identity: ProcessIdentity) -> Record {
-        if let record = records[identity] {
+        let recent = Int(identity.pid) & (Self.recentLookupCount - 1)
+        if let record = recentLookups[recent], record.identity == identity, record.isResident {
             record.recentlyUsed = true
             return record
         }
-        return loadMissing(identity)
+        let record: Record
+        if let resident = records[identity] {
+            resident.recentlyUsed = true
+            record = resident
+        } else {
+            record = loadMissing(identity)
+        }
+        recentLookups[recent] = record
+        return record
     }
+
+    /// Entries of ``recentLookups`` (a power of two): 8 KiB of references.
+    @usableFromInline static var recentLookupCount: Int { 1_024 }
 
     /// The record of `identity` if the table holds it; no I/O, and the lookup
     /// does not count as use for eviction.

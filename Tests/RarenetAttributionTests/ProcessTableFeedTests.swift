@@ -150,4 +150,25 @@ struct ProcessTableFeedTests {
             #expect(table.residentRecord(for: Self.identity(index)) != nil)
         }
     }
+
+    @Test("a record looked up, then evicted, is never handed out again; a pid's next holder gets its own record")
+    func evictedRecordIsNotReturned() {
+        let table = ProcessTable<Void>(configuration: .init(capacity: 2))
+        table.apply(Self.exec(0, at: 1))
+        let evicted = table.lookup(Self.identity(0))
+        #expect(table.lookup(Self.identity(0)) === evicted)
+        table.apply(Self.exit(0, at: 2))
+        table.apply(Self.exec(1, at: 3))
+        table.apply(Self.exec(2, at: 3))
+        #expect(table.residentRecord(for: Self.identity(0)) == nil)
+
+        // Same pid, another start time: a reused pid is another process.
+        let reused = ProcessIdentity(pid: Self.identity(1).pid, startTicks: Self.identity(1).startTicks + 1)
+        #expect(table.lookup(Self.identity(1)).executable?.path == "/opt/app/worker-1")
+        #expect(table.lookup(reused).source == .unknown)
+
+        let again = table.lookup(Self.identity(0))
+        #expect(again !== evicted)
+        #expect(again.source == .unknown)
+    }
 }
