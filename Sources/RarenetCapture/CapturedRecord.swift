@@ -284,8 +284,60 @@ public struct CapturedRecordBatch: Sendable, Sequence {
         self.otherRecords = otherRecords
     }
 
+    /// A batch of `records`, in their order: for records built rather than
+    /// drained from a ring.
+    public init(_ records: some Sequence<CapturedRecord>) {
+        var networkRecords: [CapturedNetworkRecord] = []
+        var otherRecords: [PositionedRecord] = []
+        for record in records {
+            if case .network(let network) = record {
+                networkRecords.append(network)
+            } else {
+                otherRecords.append(PositionedRecord(networkRecordsBefore: networkRecords.count, record: record))
+            }
+        }
+        self.init(networkRecords: networkRecords, otherRecords: otherRecords)
+    }
+
     /// Records in the batch.
     public var count: Int { networkRecords.count + otherRecords.count }
+
+    /// A stretch of a batch in ring order.
+    public enum Run: Sendable {
+        /// Consecutive connects and binds: these indices of ``networkRecords``.
+        case network(Range<Int>)
+        /// An exec or exit record.
+        case other(CapturedRecord)
+    }
+
+    /// The batch in ring order as runs of consecutive network records and the
+    /// other records between them: for a consumer that handles connects and
+    /// binds a run at a time.
+    public var runs: Runs { Runs(batch: self) }
+
+    /// Yields a batch's ``Run``s in ring order.
+    public struct Runs: Sequence, IteratorProtocol {
+        private let batch: CapturedRecordBatch
+        private var nextNetwork = 0
+        private var nextOther = 0
+
+        init(batch: CapturedRecordBatch) {
+            self.batch = batch
+        }
+
+        public mutating func next() -> Run? {
+            let runEnd = nextOther < batch.otherRecords.count
+                ? batch.otherRecords[nextOther].networkRecordsBefore
+                : batch.networkRecords.count
+            if nextNetwork < runEnd {
+                defer { nextNetwork = runEnd }
+                return .network(nextNetwork..<runEnd)
+            }
+            guard nextOther < batch.otherRecords.count else { return nil }
+            defer { nextOther += 1 }
+            return .other(batch.otherRecords[nextOther].record)
+        }
+    }
 
     /// The batch holds no record.
     public var isEmpty: Bool { count == 0 }

@@ -13,15 +13,16 @@ public struct AttributedEvent {
     public let key: ProcessKey
 }
 
-/// The scoring thread's work per captured record, in ring order: exec and
+/// The scoring thread's work per captured batch, in ring order: exec and
 /// exit records feed the process table; each connect or bind is attributed
 /// to its process and scored.
 ///
 /// Per network record this is one process-table probe (the scoring key is
 /// computed on a process's first event and kept in its record) and the
-/// scorer's per-event work (``RarityScorer/scoreForAlerts(_:_:)``). What to do
-/// with an alert — write it, count it — is the caller's: ``score(_:_:)`` hands
-/// over only the verdicts that need action.
+/// scorer's per-event work, a run of consecutive connects and binds at a time
+/// (``RarityScorer/scoreForAlerts(_:_:)-(Span<ScoringEvent>,_)``). What to do
+/// with an alert — write it, count it — is the caller's: ``process(_:_:)``
+/// hands over only the verdicts that need action.
 ///
 /// Not thread-safe: one thread owns it, its table and its scorer.
 public struct RecordScorer {
@@ -43,15 +44,31 @@ public struct RecordScorer {
         userNames = UserNameCache(capacity: table.configuration.userNameCacheCapacity)
     }
 
-    /// Takes the next record of the ring: an exec or exit record updates the
-    /// process table and yields `nil`; a connect or bind yields the event
-    /// attributed to its process, ready for ``score(_:_:)``.
+    /// Attributes and scores `batch` in ring order; calls `onAction` with each
+    /// verdict that needs action (an alert or a suppressed alert), the event it
+    /// concerns and the event's wall-clock time. Below-threshold and learning
+    /// verdicts cost no call.
+    ///
+    /// An exec or exit record is applied to the table where it stands in the
+    /// ring, between runs of connects and binds: each event is attributed to
+    /// its process as it was when the event happened.
+    public mutating func process(_ batch: CapturedRecordBatch, _ onAction: (AttributedEvent, Verdict, EventTimestamp) -> Void) {
+        for run in batch.runs {
+            switch run {
+            case .network(let range): score(batch.networkRecords[range], onAction)
+            case .other(let record): _ = attribute(record)
+            }
+        }
+    }
+
+    /// Takes one record: an exec or exit record updates the process table and
+    /// yields `nil`; a connect or bind yields the event attributed to its
+    /// process (not scored).
     public mutating func attribute(_ record: CapturedRecord) -> AttributedEvent? {
         switch record {
         case .network(let network):
             let process = table.lookup(ProcessIdentity(network.header))
-            let key = process.derived ?? cacheKey(of: process, comm: network.comm, uid: network.uid)
-            return AttributedEvent(record: network, process: process, key: key)
+            return AttributedEvent(record: network, process: process, key: key(of: process, for: network))
         case .exec(let exec):
             table.apply(ProcessExec(exec))
         case .exit(let exit):
@@ -60,28 +77,39 @@ public struct RecordScorer {
         return nil
     }
 
-    /// Scores `event` at its kernel time; calls `onAction` with each verdict
-    /// that needs action (an alert or a suppressed alert) and the event's
-    /// wall-clock time. Below-threshold and learning verdicts cost no call.
-    public mutating func score(_ event: AttributedEvent, _ onAction: (Verdict, EventTimestamp) -> Void) {
-        let network = event.record
-        let scoringEvent = ScoringEvent(
-            timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
-            action: network.action,
-            process: event.key,
-            pid: network.header.pid,
-            uid: network.uid,
-            destinationAddress: network.destinationAddress,
-            destinationPort: network.destinationPort)
-        scorer.scoreForAlerts(scoringEvent) { onAction($0, scoringEvent.timestamp) }
+    /// Attributes a run of connects and binds, then scores it as one batch.
+    private mutating func score(_ records: ArraySlice<CapturedNetworkRecord>, _ onAction: (AttributedEvent, Verdict, EventTimestamp) -> Void) {
+        var processes: [ProcessTable<ProcessKey>.Record] = []
+        var events: [ScoringEvent] = []
+        processes.reserveCapacity(records.count)
+        events.reserveCapacity(records.count)
+        for network in records {
+            let process = table.lookup(ProcessIdentity(network.header))
+            processes.append(process)
+            events.append(ScoringEvent(
+                timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
+                action: network.action,
+                process: key(of: process, for: network),
+                pid: network.header.pid,
+                uid: network.uid,
+                destinationAddress: network.destinationAddress,
+                destinationPort: network.destinationPort))
+        }
+        scorer.scoreForAlerts(events.span) { index, verdict in
+            let event = events[index]
+            onAction(
+                AttributedEvent(record: records[records.startIndex + index], process: processes[index], key: event.process),
+                verdict, event.timestamp)
+        }
     }
 
-    /// Computes a process's scoring key once and keeps it in its record.
-    private mutating func cacheKey(of process: ProcessTable<ProcessKey>.Record, comm: String, uid: UInt32) -> ProcessKey {
+    /// The process's scoring key: computed on its first event and kept in its record.
+    private mutating func key(of process: ProcessTable<ProcessKey>.Record, for network: CapturedNetworkRecord) -> ProcessKey {
+        if let key = process.derived { return key }
         let key = scorer.configuration.processKey(
             executable: process.executable?.displayName,
-            comm: process.comm ?? comm,
-            user: process.userName ?? userNames.name(of: process.uid ?? uid))
+            comm: process.comm ?? network.comm,
+            user: process.userName ?? userNames.name(of: process.uid ?? network.uid))
         process.derived = key
         return key
     }

@@ -78,11 +78,8 @@ final class ScoringStage: @unchecked Sendable {
     /// Scores one batch, in ring order.
     private func process(_ records: CapturedRecordBatch) {
         var tally = EventTally()
-        for record in records {
-            guard let event = scoring.attribute(record) else { continue }
-            tally.count(event.record)
-            scoring.score(event) { verdict, time in act(on: verdict, for: event, at: time) }
-        }
+        for record in records.networkRecords { tally.count(record) }
+        scoring.process(records) { event, verdict, time in act(on: verdict, for: event, at: time) }
         tally.publish(to: metrics)
     }
 

@@ -69,16 +69,17 @@ struct RecordScorerTests {
 
         for (bootTime, expectAlerts) in [(UInt64(10), true), (UInt64(20), false)] {
             let attributed = scoring.attribute(connect(port: 8443, at: bootTime))
-            let event = try #require(attributed)
+            let key = try #require(attributed).key
             var handedOver: [Verdict] = []
-            scoring.score(event) { verdict, time in
+            scoring.process(CapturedRecordBatch([connect(port: 8443, at: bootTime)])) { event, verdict, time in
                 #expect(time.nanosecondsSinceEpoch == offset + Int64(bootTime))
+                #expect(event.record.header.bootTimeNanoseconds == bootTime && event.key == key)
                 handedOver.append(verdict)
             }
             var expected: [Verdict] = []
             scorer.scoreForAlerts(ScoringEvent(
                 timestamp: EventTimestamp(nanosecondsSinceEpoch: offset + Int64(bootTime)), action: .connect,
-                process: event.key, pid: pid, uid: 1000, destinationAddress: IPAddress(ipv4: 198, 51, 100, 7),
+                process: key, pid: pid, uid: 1000, destinationAddress: IPAddress(ipv4: 198, 51, 100, 7),
                 destinationPort: 8443)) { expected.append($0) }
             #expect(handedOver == expected)
             // A never-seen process and port alert on both detectors; the repeat is suppressed.
@@ -87,5 +88,25 @@ struct RecordScorerTests {
                 if case .alert = $0.decision { expectAlerts } else { !expectAlerts && $0.decision == .suppressed(.recentlyAlerted) }
             })
         }
+    }
+
+    @Test func anExecBetweenConnectsOfABatchAttributesEachConnectToTheImageItCameFrom() throws {
+        var scoring = RecordScorer(scorer: try RarityScorer(configuration: configuration))
+        let batch = CapturedRecordBatch([
+            exec("/usr/bin/first", at: 1), connect(port: 443, at: 2), connect(port: 443, at: 3),
+            exec("/usr/bin/second", at: 4), connect(port: 443, at: 5),
+        ])
+        #expect(batch.runs.map { if case .network(let range) = $0 { "\(range)" } else { "other" } }
+            == ["other", "0..<2", "other", "2..<3"])
+        var alerted: [(path: String?, boot: UInt64)] = []
+        scoring.process(batch) { event, verdict, _ in
+            if verdict.detector == .rareProcess, case .alert = verdict.decision {
+                alerted.append((event.process.executable?.path, event.record.header.bootTimeNanoseconds))
+            }
+        }
+        // Both images are new: one alert each, for the first connect of each.
+        #expect(alerted.map(\.path) == ["/usr/bin/first", "/usr/bin/second"])
+        #expect(alerted.map(\.boot) == [2, 5])
+        #expect(scoring.scorer.statistics(for: .rareProcess).eventsScored == 3)
     }
 }

@@ -13,7 +13,7 @@ enum StageDepth: CaseIterable {
     /// and exit records into the process table, each connect to its process
     /// and scoring key.
     case attribute
-    /// Decode and attribute, then each connect through ``RecordScorer/score(_:_:)``.
+    /// Decode, then every batch through ``RecordScorer/process(_:_:)``: attributed and scored.
     case score
 
     /// What the table calls the stage.
@@ -32,10 +32,8 @@ struct StageCounts: Sendable, Hashable {
     var records = 0
     /// Connects decoded.
     var connects = 0
-    /// Connects attributed to a process.
+    /// Connects attributed to a process (by the stage that stops there).
     var attributed = 0
-    /// Sum of the attributed connects' process keys: equal for the stages that attribute.
-    var keyChecksum: UInt64 = 0
     /// Sum of ``RecordFold/fold(_:)`` over the decoded connects.
     var fieldChecksum: UInt64 = 0
     /// Alerts the scorer handed over.
@@ -93,14 +91,12 @@ final class StageDrain {
             }
             return
         }
-        let scores = depth == .score
-        for record in records {
-            guard let event = scoring.attribute(record) else { continue }
+        guard depth != .score else {
+            scoring.process(records) { _, verdict, _ in counts.count(verdict) }
+            return
+        }
+        for record in records where scoring.attribute(record) != nil {
             counts.attributed += 1
-            counts.keyChecksum &+= event.key.hash.rawValue
-            if scores {
-                scoring.score(event) { verdict, _ in counts.count(verdict) }
-            }
         }
     }
 }
