@@ -56,10 +56,10 @@ let package = Package(
         ),
 
         // Process table: pid + start time -> executable, args, cwd, parent, user.
-        .target(name: "RarenetAttribution", dependencies: ["RarenetEvents"]),
+        .target(name: "RarenetAttribution", dependencies: ["RarenetEvents", "CRarenetPrefetch"]),
 
         // The rarity scorer: pure Swift, no libbpf, no I/O.
-        // A cache-prefetch hint for the scorer's lookups (header only).
+        // A cache-prefetch hint for the per-event lookups of the scorer and the process table (header only).
         .target(name: "CRarenetPrefetch"),
         .target(name: "RarenetScoring", dependencies: ["RarenetEvents", "CRarenetPrefetch"]),
 

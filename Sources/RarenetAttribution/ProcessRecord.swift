@@ -45,15 +45,18 @@ public final class ProcessRecord<Derived> {
     public internal(set) var hasExited: Bool
 
     /// The sensor's data derived from this record, computed once per process.
-    /// The table clears it when an exec changes the executable.
-    public var derived: Derived?
+    /// The table clears it when an exec changes the executable. Read per
+    /// event, so without the dynamic exclusivity check: one thread owns the
+    /// table and its records, and no access to it overlaps another.
+    @exclusivity(unchecked) public var derived: Derived?
 
     /// True once ``ProcessTable/loadDetails(of:)`` ran for this record.
     var detailsLoaded: Bool
-    /// Whether a lookup touched the record since the eviction hand last passed it.
-    @usableFromInline var recentlyUsed: Bool
+    /// Whether a lookup touched the record since the eviction hand last passed
+    /// it. Written per event, unchecked like ``derived``.
+    @exclusivity(unchecked) @usableFromInline var recentlyUsed: Bool
     /// The record's index in the table's slots; `nil` once evicted.
-    var slot: Int?
+    @usableFromInline var slot: Int?
     /// When the record may be dropped (boot nanoseconds): set when it exits.
     var expiresAtNanoseconds: UInt64
 
@@ -69,5 +72,5 @@ public final class ProcessRecord<Derived> {
     }
 
     /// True while the table holds the record.
-    public var isResident: Bool { slot != nil }
+    @inlinable public var isResident: Bool { slot != nil }
 }

@@ -1,3 +1,5 @@
+import CRarenetPrefetch
+
 /// The bounded table of processes the sensor attributes events to:
 /// ``ProcessIdentity`` (pid + start time) → ``ProcessRecord``.
 ///
@@ -90,11 +92,15 @@ public final class ProcessTable<Derived> {
     /// What the table has done.
     public private(set) var statistics = Statistics()
 
-    @usableFromInline var records: [ProcessIdentity: Record]
-    /// The record last looked up for each value of the pid's low bits: a
-    /// connect burst of one process finds its record here without hashing
-    /// its identity. An entry is only trusted while its record is resident.
-    @usableFromInline var recentLookups: ContiguousArray<Record?>
+    /// Read per event, so without the dynamic exclusivity check: one thread
+    /// owns the table (see "Threads"), and no access to it overlaps another.
+    @exclusivity(unchecked) @usableFromInline var records: [ProcessIdentity: Record]
+    /// The record last looked up for each value of the pid's low bits
+    /// (``recentLookupCount`` entries, owned by the table): a connect burst of
+    /// one process finds its record here without hashing its identity. An
+    /// entry is only trusted while its record is resident. Unsafe storage, so
+    /// that reading an entry costs no exclusivity check.
+    @usableFromInline let recentLookups: UnsafeMutablePointer<Record?>
     /// Every record at its `slot`; `nil` marks a free slot. The CLOCK hand sweeps it.
     private var slots: ContiguousArray<Record?>
     private var freeSlots: [Int] = []
@@ -109,11 +115,17 @@ public final class ProcessTable<Derived> {
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
         records = Dictionary(minimumCapacity: configuration.capacity)
-        recentLookups = ContiguousArray(repeating: nil, count: Self.recentLookupCount)
+        recentLookups = .allocate(capacity: Self.recentLookupCount)
+        recentLookups.initialize(repeating: nil, count: Self.recentLookupCount)
         slots = []
         slots.reserveCapacity(configuration.capacity)
         exited = RingQueue(capacity: configuration.capacity)
         userNames = UserNameCache(capacity: configuration.userNameCacheCapacity)
+    }
+
+    deinit {
+        recentLookups.deinitialize(count: Self.recentLookupCount)
+        recentLookups.deallocate()
     }
 
     /// How many processes the table holds at most.
@@ -148,8 +160,17 @@ public final class ProcessTable<Derived> {
         return record
     }
 
-    /// Entries of ``recentLookups`` (a power of two): 8 KiB of references.
-    @usableFromInline static var recentLookupCount: Int { 1_024 }
+    /// Entries of ``recentLookups`` (a power of two): 32 KiB of references.
+    @usableFromInline static var recentLookupCount: Int { 4_096 }
+
+    /// Starts loading into the cache the record that ``lookup(_:)`` of
+    /// `identity` will most likely find first; a hint, so call it some events
+    /// ahead. Reads the entry's reference without retaining it: a retain would
+    /// wait for the very cache line the prefetch is for.
+    public func prefetchRecord(of identity: ProcessIdentity) {
+        let entry = UnsafeRawPointer(recentLookups + (Int(identity.pid) & (Self.recentLookupCount - 1)))
+        if let object = entry.load(as: UnsafeRawPointer?.self) { rarenet_prefetch(object) }
+    }
 
     /// The record of `identity` if the table holds it; no I/O, and the lookup
     /// does not count as use for eviction.

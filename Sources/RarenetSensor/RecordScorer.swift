@@ -83,7 +83,10 @@ public struct RecordScorer {
         var events: [ScoringEvent] = []
         processes.reserveCapacity(records.count)
         events.reserveCapacity(records.count)
-        for network in records {
+        for (offset, network) in zip(0..., records) {
+            if offset + Self.prefetchDistance < records.count {
+                table.prefetchRecord(of: ProcessIdentity(records[records.startIndex + offset + Self.prefetchDistance].header))
+            }
             let process = table.lookup(ProcessIdentity(network.header))
             processes.append(process)
             events.append(ScoringEvent(
@@ -102,6 +105,11 @@ public struct RecordScorer {
                 verdict, event.timestamp)
         }
     }
+
+    /// How many records ahead a run prefetches the process records it will
+    /// look up: the table's records are scattered on the heap, each a likely
+    /// cache miss.
+    private static let prefetchDistance = 8
 
     /// The process's scoring key: computed on its first event and kept in its record.
     private mutating func key(of process: ProcessTable<ProcessKey>.Record, for network: CapturedNetworkRecord) -> ProcessKey {

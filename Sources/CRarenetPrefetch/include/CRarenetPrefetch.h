@@ -4,8 +4,8 @@
 /*
  * A cache hint Swift cannot spell: ask the CPU to start loading the cache
  * line at `address` for a read. Unlike a load, a prefetch retires at once and
- * never faults, so the scorer can issue the lines of many lookups ahead of
- * the lookups without stalling on any of them.
+ * never faults, so the scorer and the process table can issue the lines of
+ * lookups several events ahead without stalling on any of them.
  */
 static inline void rarenet_prefetch(const void *address)
 {
