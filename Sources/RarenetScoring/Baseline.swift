@@ -79,6 +79,9 @@ struct ScaleCounts: Sendable {
     var present: BoundedKeyTable<Float>
     var overflow: PresenceBitmap?
 
+    /// How many keys ahead a bucket completion prefetches counters.
+    private static let prefetchDistance = 8
+
     /// Marks `key` present in the bucket in progress with its cached `score`;
     /// returns false when it did not fit the key set and went to the bitmap
     /// (its score is then not cached).
@@ -92,7 +95,12 @@ struct ScaleCounts: Sendable {
     /// Completes the bucket in progress: adds `weight` (one occurrence in the
     /// sketch's stored units) for every key present, and empties the bucket.
     mutating func completeBucket(weight: Float) {
-        present.forEach { key, _ in sketch.increment(key, by: weight) }
+        // Every key's counters are a likely cache miss: start loading them a few keys ahead.
+        let keys = present.keys
+        for (index, key) in keys.enumerated() {
+            if index + Self.prefetchDistance < keys.count { sketch.prefetch(keys[index + Self.prefetchDistance]) }
+            sketch.increment(key, by: weight)
+        }
         if let overflow { sketch.add(overflow, weight: weight) }
         present.removeAll()
         overflow = nil

@@ -137,6 +137,18 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         occupied.removeAll(keepingCapacity: true)
     }
 
+    /// The keys, in insertion order.
+    var keys: [KeyHash] {
+        slots.withUnsafeBufferPointer { slots in occupied.map { KeyHash(rawValue: slots[Int($0)].key) } }
+    }
+
+    /// The slot where a lookup of `key` begins holds no key: `key` is certainly
+    /// absent. (False says nothing: the probe may go on.)
+    @inline(__always)
+    func isCertainlyAbsent(_ key: KeyHash) -> Bool {
+        slots.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: key.rawValue) & mask].key == 0 }
+    }
+
     /// Calls `body` with every entry, in insertion order.
     func forEach(_ body: (KeyHash, Value) throws -> Void) rethrows {
         for index in occupied {

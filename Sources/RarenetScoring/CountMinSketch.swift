@@ -1,3 +1,4 @@
+import CRarenetPrefetch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -110,6 +111,19 @@ public struct CountMinSketch: Sendable, Equatable {
             }
             return minimum
         }
+    }
+
+    /// Asks the CPU to start loading the key's counters (one cache line per row).
+    @inline(__always)
+    func prefetch(_ key: KeyHash) {
+        for row in 0..<parameters.depth { rarenet_prefetch(counterAddress(key, row: row)) }
+    }
+
+    /// The address of the key's counter in `row`, for a prefetch only (used
+    /// after the buffer access; a prefetch never faults).
+    @inline(__always)
+    private func counterAddress(_ key: KeyHash, row: Int) -> UnsafeRawPointer {
+        counters.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + slot(key, row: row)) }
     }
 
     /// The key's counter in each row (the merge bound is stated per row).
