@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
-    targets: ringDrainTargets + liveOverheadTargets + scorerTargets + pipelineTargets,
+    targets: [formatTarget] + ringDrainTargets + liveOverheadTargets + scorerTargets + pipelineTargets,
     swiftLanguageModes: [.v6]
 )
 
@@ -23,6 +23,10 @@ let package = Package(
 var rarenetPackage: String {
     String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "rarenet")
 }
+
+// MARK: - The plain-text tables the comparisons print
+
+var formatTarget: Target { .target(name: "BenchmarkFormat") }
 
 // MARK: - Ring drain: rarenet's ring-buffer consumer against libbpf's (BENCHMARKS.md, "Ring drain")
 
@@ -36,7 +40,7 @@ var ringDrainTargets: [Target] {
         .target(
             name: "RingDrainKit",
             dependencies: [
-                "CRingProducer", "CLibbpfRingBaseline",
+                "CRingProducer", "CLibbpfRingBaseline", "BenchmarkFormat",
                 .product(name: "RarenetCapture", package: rarenetPackage),
                 .product(name: "RarenetEvents", package: rarenetPackage),
             ]
@@ -74,9 +78,29 @@ var liveOverheadTargets: [Target] {
 
 var scorerTargets: [Target] {
     [
+        // The streams (busy and quiet, with two days of history) and the exact scorer.
+        .target(
+            name: "ScorerKit",
+            dependencies: [
+                .product(name: "RarenetScoring", package: rarenetPackage),
+                .product(name: "RarenetEvents", package: rarenetPackage),
+                .product(name: "RarenetTestSupport", package: rarenetPackage),
+            ]
+        ),
+        // Sketch and exact side by side in one process; exits 1 when the ratio falls below a floor (CI).
+        .executableTarget(
+            name: "ScorerCompare",
+            dependencies: [
+                "ScorerKit", "BenchmarkFormat",
+                .product(name: "RarenetScoring", package: rarenetPackage),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The same under package-benchmark, with the replay path and memory at 10^3 vs 10^6 keys.
         .executableTarget(
             name: "ScorerBenchmarks",
             dependencies: [
+                "ScorerKit",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RarenetScoring", package: rarenetPackage),
                 .product(name: "RarenetEvents", package: rarenetPackage),
@@ -96,7 +120,7 @@ var pipelineTargets: [Target] {
         .executableTarget(
             name: "PipelineStages",
             dependencies: [
-                "RingDrainKit",
+                "RingDrainKit", "BenchmarkFormat",
                 .product(name: "RarenetCapture", package: rarenetPackage),
                 .product(name: "RarenetScoring", package: rarenetPackage),
                 .product(name: "RarenetSensor", package: rarenetPackage),

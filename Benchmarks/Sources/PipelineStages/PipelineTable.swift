@@ -1,3 +1,4 @@
+import BenchmarkFormat
 import RingDrainKit
 
 /// Prints a ``PipelineResult`` as the plain-text table of BENCHMARKS.md.

@@ -1,3 +1,5 @@
+import BenchmarkFormat
+
 /// Prints ring-drain results as the plain-text table of BENCHMARKS.md.
 public enum RingDrainTable {
     /// The table for `results`, with the goal and the CI floor the ratio is held to.

@@ -1,0 +1,99 @@
+import ArgumentParser
+import BenchmarkFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+import RarenetScoring
+import ScorerKit
+
+/// Scores the busy and the quiet stream with the sketch scorer (the batch path
+/// the sensor calls) and with the exact `Dictionary` scorer, in alternating
+/// rounds of one process, and prints events per CPU-second and their ratio.
+///
+/// Exits 1 when the median ratio of a stream is below `--floor`: the check CI
+/// runs (a ratio, never an absolute time).
+@main
+struct ScorerCompare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scorer-compare",
+        abstract: "Score Zipf connect streams with rarenet's sketch scorer and with an exact Dictionary scorer, side by side."
+    )
+
+    @Option(help: "Measured rounds per stream (after one warm-up round); each scores 2^20 connects with each scorer.")
+    var rounds: Int = 10
+
+    @Option(help: "The goal for the median ratio, shown in the table.")
+    var goal: Double = 10
+
+    @Option(help: "Fail when the median ratio of a stream is below this.")
+    var floor: Double = 1.0
+
+    func run() throws {
+        print("scorer: 2^20 connects per round from 20000 processes (Zipf 1.1) to 2000 ports (Zipf 1.3), "
+            + "after two days of the same traffic; \(rounds) rounds, events per CPU-second")
+        print("stream".padding(34) + "sketch p50".leftPadding(14) + "exact p50".leftPadding(14) + "ratio p50".leftPadding(11)
+            + "p10".leftPadding(8) + "p90".leftPadding(8))
+        var failed = false
+        for stream in [EventStream.busy, EventStream.quiet] {
+            var sketch: [Double] = []
+            var exact: [Double] = []
+            for round in 0...rounds {
+                let rates = (sketch: Self.sketchRate(stream), exact: Self.exactRate(stream))
+                guard round > 0 else { continue }
+                sketch.append(rates.sketch)
+                exact.append(rates.exact)
+            }
+            let ratios = zip(sketch, exact).map { $0 / $1 }.sorted()
+            let median = ratios[ratios.count / 2]
+            failed = failed || !(median >= floor)
+            print(stream.name.padding(34) + TableFormat.whole(sketch.sorted()[sketch.count / 2]).leftPadding(14)
+                + TableFormat.whole(exact.sorted()[exact.count / 2]).leftPadding(14)
+                + (TableFormat.decimal(median, digits: 2) + "x").leftPadding(11)
+                + (TableFormat.decimal(ratios[ratios.count / 10], digits: 2) + "x").leftPadding(8)
+                + (TableFormat.decimal(ratios[ratios.count * 9 / 10], digits: 2) + "x").leftPadding(8))
+        }
+        print("  goal >= \(TableFormat.decimal(goal, digits: 1))x, floor \(TableFormat.decimal(floor, digits: 2))x")
+        if failed {
+            print("FAIL: a median ratio is below the floor \(floor)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Events per CPU-second of the sketch scorer, in batches as the sensor scores them.
+    private static func sketchRate(_ stream: EventStream) -> Double {
+        var scorer = stream.warmedScorer
+        var actions = 0
+        let events = stream.events
+        let seconds = cpuSeconds {
+            var start = 0
+            while start < events.count {
+                let end = min(start + EventStream.batchSize, events.count)
+                scorer.scoreForAlerts(events.span.extracting(start..<end)) { _, _ in actions += 1 }
+                start = end
+            }
+        }
+        precondition(scorer.statistics(for: .rareProcess).eventsScored >= UInt64(events.count), "every event is scored")
+        return Double(events.count) / seconds
+    }
+
+    /// Events per CPU-second of the exact scorer.
+    private static func exactRate(_ stream: EventStream) -> Double {
+        var scorer = stream.warmedExactScorer
+        var total = 0.0
+        let seconds = cpuSeconds {
+            for event in stream.events { total += scorer.score(event) }
+        }
+        precondition(total.isFinite, "scores are finite")
+        return Double(stream.events.count) / seconds
+    }
+
+    /// The CPU time of this thread while `body` runs.
+    private static func cpuSeconds(_ body: () -> Void) -> Double {
+        var start = timespec()
+        var end = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &start)
+        body()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end)
+        return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+    }
+}
