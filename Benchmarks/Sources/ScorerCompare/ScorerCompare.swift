@@ -34,7 +34,7 @@ struct ScorerCompare: ParsableCommand {
         print("stream".padding(34) + "sketch p50".leftPadding(14) + "exact p50".leftPadding(14) + "ratio p50".leftPadding(11)
             + "p10".leftPadding(8) + "p90".leftPadding(8))
         var failed = false
-        for stream in [EventStream.busy, EventStream.quiet] {
+        for stream in EventStream.Server.allCases.map(\.stream) {
             var sketch: [Double] = []
             var exact: [Double] = []
             for round in 0...rounds {

@@ -25,10 +25,32 @@ public final class EventStream: Sendable {
     /// The exact scorer after the same history.
     public let warmedExactScorer: ExactDictionaryScorer
 
-    /// 2 000 connects per second.
-    public static let busy = EventStream(name: "busy server (2000 connects/s)", eventsPerSecond: 2_000)
-    /// 145 connects per second.
-    public static let quiet = EventStream(name: "quiet server (145 connects/s)", eventsPerSecond: 145)
+    /// The two servers the benchmarks model, by their connect rate.
+    public enum Server: CaseIterable, Sendable {
+        /// 2 000 connects per second.
+        case busy
+        /// 145 connects per second.
+        case quiet
+
+        /// What the benchmarks call its stream.
+        public var name: String {
+            switch self {
+            case .busy: "busy server (2000 connects/s)"
+            case .quiet: "quiet server (145 connects/s)"
+            }
+        }
+
+        /// Its stream, built on first use (seconds of work and ~100 MB each).
+        public var stream: EventStream {
+            switch self {
+            case .busy: EventStream.busy
+            case .quiet: EventStream.quiet
+            }
+        }
+    }
+
+    private static let busy = EventStream(name: Server.busy.name, eventsPerSecond: 2_000)
+    private static let quiet = EventStream(name: Server.quiet.name, eventsPerSecond: 145)
 
     /// Events per scoring batch: a ring drain's worth.
     public static let batchSize = 4_096
