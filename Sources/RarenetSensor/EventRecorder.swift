@@ -16,7 +16,11 @@ import ServiceLifecycle
 /// As a swift-service-lifecycle `Service` it records until graceful shutdown
 /// (SIGINT, SIGTERM) or until ``Configuration/duration`` has passed, then
 /// drains what the ring still holds and returns.
-public final class EventRecorder: Service {
+///
+/// Sendable by hand: the process table, which is not, is read at attach time
+/// on the main thread, then handed to the recording thread by ``run()`` and
+/// touched by no other.
+public final class EventRecorder: Service, @unchecked Sendable {
     /// What to attach and how long to record.
     public struct Configuration: Sendable, Hashable {
         /// How the probes attach and how large their ring buffer is.
@@ -34,31 +38,50 @@ public final class EventRecorder: Service {
     }
 
     private let configuration: Configuration
+    private let kernel: AttachedProbes
+    private let table: ProcessTable<Never>
     private let output: LineSink
     private let logger: Logger
 
+    /// Attaches the probes, reads the processes already running and, with
+    /// `dropPrivileges`, drops every capability but CAP_SYS_PTRACE
+    /// (``PrivilegeDrop``): call it while the process has a single thread,
+    /// before anything starts another; ``run()`` records.
+    ///
     /// - Parameters:
     ///   - configuration: what to attach and how long to record.
     ///   - output: where the event lines go.
-    public init(configuration: Configuration, output: LineSink, logger: Logger) {
+    /// - Throws: ``CaptureError`` when the probes cannot attach;
+    ///   ``PrivilegeDropError`` when the drop fails.
+    public static func attach(
+        configuration: Configuration, output: LineSink, dropPrivileges: Bool, logger: Logger
+    ) throws -> EventRecorder {
+        let kernel = try AttachedProbes(configuration.probes, logger: logger)
+        let table = ProcessTable<Never>(configuration: .init(capacity: configuration.processTableCapacity))
+        table.scanProcFS()
+        if dropPrivileges {
+            try PrivilegeDrop.dropPrivileges()
+            logger.info("dropped privileges", metadata: ["kept_capabilities": "CAP_SYS_PTRACE"])
+        }
+        return EventRecorder(configuration: configuration, kernel: kernel, table: table, output: output, logger: logger)
+    }
+
+    private init(configuration: Configuration, kernel: AttachedProbes, table: ProcessTable<Never>, output: LineSink, logger: Logger) {
         self.configuration = configuration
+        self.kernel = kernel
+        self.table = table
         self.output = output
         self.logger = logger
     }
 
-    /// Attaches, records, detaches.
+    /// Records until shut down or until the configured duration has passed,
+    /// then detaches.
     ///
-    /// - Throws: ``CaptureError`` when the probes cannot attach; ``LineSinkError``
-    ///   when the output cannot be written (recording stops there).
+    /// - Throws: ``LineSinkError`` when the output cannot be written
+    ///   (recording stops there).
     public func run() async throws {
-        let probes = try KernelProbes.load(configuration.probes, logger: logger)
-        let report = try probes.attach()
-        let consumer = try RingBufferConsumer(mapFileDescriptor: probes.ringBuffer.fileDescriptor)
-        let waiter = try EpollWaiter(watching: probes.ringBuffer.fileDescriptor)
-        let kernelCounters = try KernelCounters(mapFileDescriptor: probes.counters.fileDescriptor)
-        let table = ProcessTable<Never>(configuration: .init(capacity: configuration.processTableCapacity))
-        table.scanProcFS()
-
+        let (probes, report, consumer, waiter, kernelCounters) =
+            (kernel.probes, kernel.report, kernel.consumer, kernel.waiter, kernel.kernelCounters)
         let loop = RecordingLoop(
             consumer: consumer, waiter: waiter, table: table, output: output, hostName: HostName.current())
         let thread = DedicatedThread(name: "rarenet-record") { loop.run() }

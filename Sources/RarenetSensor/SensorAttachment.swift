@@ -66,16 +66,7 @@ public final class SensorAttachment: @unchecked Sendable {
         let alerts = AlertOutput(
             sink: try LineSink.opening(configuration.outputs.alerts), hostName: HostName.current(), logger: logger)
 
-        let probes = try KernelProbes.load(KernelProbes.Configuration(configuration.capture), logger: logger)
-        let report = try probes.attach()
-        for entry in report.entries where entry.fallbackReason != nil {
-            logger.notice("hook fell back", metadata: [
-                "hook": "\(entry.hook)", "mechanism": "\(entry.mechanism)", "reason": "\(entry.fallbackReason ?? "")",
-            ])
-        }
-        let consumer = try RingBufferConsumer(mapFileDescriptor: probes.ringBuffer.fileDescriptor)
-        let waiter = try EpollWaiter(watching: probes.ringBuffer.fileDescriptor)
-        let kernelCounters = try KernelCounters(mapFileDescriptor: probes.counters.fileDescriptor)
+        let kernel = try AttachedProbes(KernelProbes.Configuration(configuration.capture), logger: logger)
 
         // Processes that started before the probes were attached.
         let table = ProcessTable<ProcessKey>(configuration: .init(capacity: configuration.processTable.capacity))
@@ -87,7 +78,7 @@ public final class SensorAttachment: @unchecked Sendable {
             logger.info("dropped privileges", metadata: ["kept_capabilities": "CAP_SYS_PTRACE"])
         }
         return SensorAttachment(
-            probes: probes, report: report, consumer: consumer, waiter: waiter, kernelCounters: kernelCounters,
-            table: table, scorer: scorer, store: store, alerts: alerts)
+            probes: kernel.probes, report: kernel.report, consumer: kernel.consumer, waiter: kernel.waiter,
+            kernelCounters: kernel.kernelCounters, table: table, scorer: scorer, store: store, alerts: alerts)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import RarenetCapture
 import RarenetConfig
 import RarenetEvents
@@ -6,7 +7,7 @@ import RarenetSensor
 import ServiceLifecycle
 
 /// `rarenet record`: the live connects and binds as JSON-lines events, for `rarenet replay`.
-struct RecordCommand: AsyncParsableCommand {
+struct RecordCommand: ProbeAttachingCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
         abstract: "Attach the probes and write every connect and bind as a JSON-lines event (root).",
@@ -47,24 +48,32 @@ struct RecordCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// What the privileged start-up hands to the recording.
+    struct Attached: Sendable {
+        let recorder: EventRecorder
+        let logger: Logger
+    }
+
+    func attachProbes() throws -> Attached {
         var overrides = ConfigurationOverrides()
         capture.apply(to: &overrides)
         let configuration = try SensorConfiguration.load(file: config, overrides: overrides)
         let sink = try openOutput()
-
         let logger = logging.makeLogger()
-        let recorder = EventRecorder(
+        let recorder = try EventRecorder.attach(
             configuration: .init(
                 probes: try KernelProbes.Configuration(configuration.capture),
                 processTableCapacity: configuration.processTable.capacity,
                 duration: duration.flatMap(DurationSyntax.parse)),
-            output: sink,
-            logger: logger)
+            output: sink, dropPrivileges: true, logger: logger)
+        return Attached(recorder: recorder, logger: logger)
+    }
+
+    func run(attached: Attached) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: recorder, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: [.init(service: attached.recorder, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: attached.logger))
         try await group.run()
     }
 }

@@ -74,6 +74,32 @@ struct RecordCommandTests {
     }
 
     @Test(
+        "once recording, every thread holds only CAP_SYS_PTRACE, in a bounding set of just that, with no_new_privs",
+        .enabled(if: Privileges.testsShouldRun, Privileges.skipMessage))
+    func recorderDropsPrivileges() throws {
+        try Privileges.requireRoot()
+        let directory = try TemporaryDirectory()
+        let recording = try RecordingProcess(["record", "--attach", "tracepoint"], in: directory)
+        try recording.waitUntilRecording()
+        // CAP_SYS_PTRACE (19): reads /proc/<pid>/exe of other users' processes.
+        let kept: UInt64 = 1 << 19
+        let process = ProcessInspection(pid: recording.child.pid)
+        let threads = try process.threads()
+        #expect(threads.count > 1)
+        for thread in threads {
+            let status = try process.status(thread: thread)
+            let name = status.fields["Name"] ?? "?"
+            #expect(status.capabilities("CapEff") == kept, "thread \(thread) \(name)")
+            #expect(status.capabilities("CapPrm") == kept, "thread \(thread) \(name)")
+            #expect(status.capabilities("CapBnd") == kept, "thread \(thread) \(name)")
+            #expect(status.capabilities("CapAmb") == 0, "thread \(thread) \(name)")
+            #expect(status.noNewPrivileges == true, "thread \(thread) \(name)")
+        }
+        try recording.child.signal(SIGTERM)
+        #expect(try recording.exitCode() == 0)
+    }
+
+    @Test(
         "--duration ends the recording by itself; --output is created 0600 and holds the events",
         .enabled(if: Privileges.testsShouldRun, Privileges.skipMessage))
     func durationAndOutputFile() throws {
