@@ -346,24 +346,27 @@ public struct CapturedRecordBatch: Sendable, Sequence {
         Iterator(batch: self)
     }
 
-    /// Yields the batch's records in ring order.
+    /// Yields the batch's records in ring order: its ``runs``, each network
+    /// run record by record.
     public struct Iterator: IteratorProtocol {
-        private let batch: CapturedRecordBatch
-        private var nextNetwork = 0
-        private var nextOther = 0
+        private let networkRecords: [CapturedNetworkRecord]
+        private var runs: Runs
+        private var networkRun: Range<Int> = 0..<0
 
         init(batch: CapturedRecordBatch) {
-            self.batch = batch
+            networkRecords = batch.networkRecords
+            runs = batch.runs
         }
 
         public mutating func next() -> CapturedRecord? {
-            if nextOther < batch.otherRecords.count, batch.otherRecords[nextOther].networkRecordsBefore == nextNetwork {
-                defer { nextOther += 1 }
-                return batch.otherRecords[nextOther].record
+            if networkRun.isEmpty {
+                switch runs.next() {
+                case .network(let run)?: networkRun = run
+                case .other(let record)?: return record
+                case nil: return nil
+                }
             }
-            guard nextNetwork < batch.networkRecords.count else { return nil }
-            defer { nextNetwork += 1 }
-            return .network(batch.networkRecords[nextNetwork])
+            return .network(networkRecords[networkRun.removeFirst()])
         }
     }
 }

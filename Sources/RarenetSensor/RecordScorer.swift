@@ -79,15 +79,16 @@ public struct RecordScorer {
 
     /// Attributes a run of connects and binds, then scores it as one batch.
     private mutating func score(_ records: ArraySlice<CapturedNetworkRecord>, _ onAction: (AttributedEvent, Verdict, EventTimestamp) -> Void) {
+        let identities = records.map { ProcessIdentity($0.header) }
         var processes: [ProcessTable<ProcessKey>.Record] = []
         var events: [ScoringEvent] = []
         processes.reserveCapacity(records.count)
         events.reserveCapacity(records.count)
         for (offset, network) in zip(0..., records) {
-            if offset + Self.prefetchDistance < records.count {
-                table.prefetchRecord(of: ProcessIdentity(records[records.startIndex + offset + Self.prefetchDistance].header))
+            if offset + Self.prefetchDistance < identities.count {
+                table.prefetchRecord(of: identities[offset + Self.prefetchDistance])
             }
-            let process = table.lookup(ProcessIdentity(network.header))
+            let process = table.lookup(identities[offset])
             processes.append(process)
             events.append(ScoringEvent(
                 timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),

@@ -4,6 +4,25 @@ import RarenetEvents
 
 @Suite("Alerts-only scoring")
 struct ScoreForAlertsTests {
+    /// Learning ends 4 hours into the stream, and a cap of 5 alerts per
+    /// window: both kinds of suppression happen.
+    private static let alerting: ScoringConfiguration = {
+        var configuration = ScoringConfiguration()
+        configuration.learningPeriod = .seconds(4 * 3600)
+        configuration.alertCap = 5
+        return configuration
+    }()
+
+    /// `scorer` has learned the same baseline and counted the same as `reference`.
+    private static func expectSameState(
+        _ scorer: RarityScorer, as reference: RarityScorer, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        #expect(scorer.baseline.encoded() == reference.baseline.encoded(), sourceLocation: sourceLocation)
+        for detector in reference.configuration.detectors {
+            #expect(scorer.statistics(for: detector) == reference.statistics(for: detector), sourceLocation: sourceLocation)
+        }
+    }
+
     /// Two days of connects from the shared process stream, to 300 ports.
     private static func connects(_ configuration: ScoringConfiguration, seed: UInt64) -> [ScoringEvent] {
         ProcessStream.generate(days: 2, seed: seed, eventsPerBucket: 60).enumerated().map { index, event in
@@ -17,9 +36,7 @@ struct ScoreForAlertsTests {
 
     @Test("scoreForAlerts reports exactly the alert and suppressed verdicts of score, and leaves the same baseline")
     func sameDecisionsAsScore() throws {
-        var configuration = ScoringConfiguration()
-        configuration.learningPeriod = .seconds(4 * 3600)
-        configuration.alertCap = 5
+        let configuration = Self.alerting
         var everyVerdict = try RarityScorer(configuration: configuration)
         var alertsOnly = try RarityScorer(configuration: configuration)
         var expected: [Verdict] = []
@@ -39,17 +56,12 @@ struct ScoreForAlertsTests {
         #expect(expected.contains { $0.alert != nil })
         #expect(expected.contains { if case .suppressed = $0.decision { true } else { false } })
         #expect(reported == expected)
-        #expect(alertsOnly.baseline.encoded() == everyVerdict.baseline.encoded())
-        for detector in configuration.detectors {
-            #expect(alertsOnly.statistics(for: detector) == everyVerdict.statistics(for: detector))
-        }
+        Self.expectSameState(alertsOnly, as: everyVerdict)
     }
 
     @Test("a batch reports the verdicts of one call per event, with each event's index, and leaves the same baseline")
     func batchesMatchSingleCalls() throws {
-        var configuration = ScoringConfiguration()
-        configuration.learningPeriod = .seconds(4 * 3600)
-        configuration.alertCap = 5
+        let configuration = Self.alerting
         let events = Self.connects(configuration, seed: 9)
         var single = try RarityScorer(configuration: configuration)
         var batched = try RarityScorer(configuration: configuration)
@@ -69,10 +81,7 @@ struct ScoreForAlertsTests {
         #expect(expected.count > 100)
         #expect(reported.map(\.index) == expected.map(\.index))
         #expect(reported.map(\.verdict) == expected.map(\.verdict))
-        #expect(batched.baseline.encoded() == single.baseline.encoded())
-        for detector in configuration.detectors {
-            #expect(batched.statistics(for: detector) == single.statistics(for: detector))
-        }
+        Self.expectSameState(batched, as: single)
     }
 
     @Test("scores cached with the keys of a bucket equal scores computed afresh, also when a coarser bucket ends mid-bucket")

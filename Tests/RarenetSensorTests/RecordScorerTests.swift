@@ -92,10 +92,12 @@ struct RecordScorerTests {
 
     @Test func anExecBetweenConnectsOfABatchAttributesEachConnectToTheImageItCameFrom() throws {
         var scoring = RecordScorer(scorer: try RarityScorer(configuration: configuration))
-        let batch = CapturedRecordBatch([
+        let records = [
             exec("/usr/bin/first", at: 1), connect(port: 443, at: 2), connect(port: 443, at: 3),
             exec("/usr/bin/second", at: 4), connect(port: 443, at: 5),
-        ])
+        ]
+        let batch = CapturedRecordBatch(records)
+        #expect(Array(batch) == records)
         #expect(batch.runs.map { if case .network(let range) = $0 { "\(range)" } else { "other" } }
             == ["other", "0..<2", "other", "2..<3"])
         var alerted: [(path: String?, boot: UInt64)] = []
