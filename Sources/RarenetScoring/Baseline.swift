@@ -96,10 +96,9 @@ struct ScaleCounts: Sendable {
     /// sketch's stored units) for every key present, and empties the bucket.
     mutating func completeBucket(weight: Float) {
         // Every key's counters are a likely cache miss: start loading them a few keys ahead.
-        let keys = present.keys
-        for (index, key) in keys.enumerated() {
-            if index + Self.prefetchDistance < keys.count { sketch.prefetch(keys[index + Self.prefetchDistance]) }
-            sketch.increment(key, by: weight)
+        for entry in 0..<present.count {
+            if entry + Self.prefetchDistance < present.count { sketch.prefetch(present.key(atEntry: entry + Self.prefetchDistance)) }
+            sketch.increment(present.key(atEntry: entry), by: weight)
         }
         if let overflow { sketch.add(overflow, weight: weight) }
         present.removeAll()

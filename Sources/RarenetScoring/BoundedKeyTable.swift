@@ -13,12 +13,14 @@ import CRarenetPrefetch
 /// entries, not the number of slots.
 struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     /// One slot: a key of zero marks it empty (``KeyHash`` is never zero).
-    private struct Slot: Sendable {
+    fileprivate struct Slot: Sendable {
         var key: UInt64
         var value: Value
     }
 
-    private var slots: [Slot]
+    /// The slots, allocated once; shared by copies of the table until one of
+    /// them changes (copy-on-write).
+    private var storage: SlotStorage<Slot>
     /// The occupied slots, in insertion order.
     private var occupied: [Int32] = []
     private let mask: Int
@@ -40,7 +42,7 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         precondition((1...(1 << 30)).contains(capacity), "table capacity must be within 1...2^30")
         var slots = 4
         while slots < capacity + capacity / 3 + 1 { slots <<= 1 }
-        self.slots = Array(repeating: Slot(key: 0, value: emptyValue), count: slots)
+        self.storage = SlotStorage(count: slots, repeating: Slot(key: 0, value: emptyValue))
         self.mask = slots - 1
         self.capacity = capacity
     }
@@ -48,112 +50,159 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     /// The number of entries.
     var count: Int { occupied.count }
 
-    /// The index of the slot holding `key`, or of the empty slot where it would go.
-    @inline(__always)
-    private static func slotIndex(of key: UInt64, in slots: UnsafeBufferPointer<Slot>, mask: Int) -> Int {
-        var index = Int(truncatingIfNeeded: key) & mask
-        while slots[index].key != key && slots[index].key != 0 {
-            index = (index + 1) & mask
+    /// A read-only view for lookups in a loop: a pointer to the slots and the
+    /// mask, so a lookup is one probe sequence with nothing to load first.
+    /// Like the pointer of `withUnsafeBufferPointer`, it is valid only until
+    /// the table changes (or is released): take a new one after every change.
+    struct Reader {
+        private let slots: UnsafeMutablePointer<Slot>
+        private let mask: Int
+
+        fileprivate init(slots: UnsafeMutablePointer<Slot>, mask: Int) {
+            self.slots = slots
+            self.mask = mask
         }
-        return index
-    }
 
-    @inline(__always)
-    private func slotIndex(of key: UInt64) -> Int {
-        slots.withUnsafeBufferPointer { Self.slotIndex(of: key, in: $0, mask: mask) }
-    }
+        /// The index of the slot holding `key`, or of the empty slot where it would go.
+        @inline(__always)
+        fileprivate func slotIndex(of key: UInt64) -> Int {
+            var index = Int(truncatingIfNeeded: key) & mask
+            while slots[index].key != key && slots[index].key != 0 {
+                index = (index + 1) & mask
+            }
+            return index
+        }
 
-    /// The value stored for `key`, if any: one probe sequence over adjacent
-    /// key-value slots, no bounds checks (indices are masked into range).
-    @inline(__always)
-    func value(for key: KeyHash) -> Value? {
-        slots.withUnsafeBufferPointer { slots in
-            let slot = slots[Self.slotIndex(of: key.rawValue, in: slots, mask: mask)]
+        /// The value stored for `key`, if any.
+        @inline(__always)
+        func value(for key: KeyHash) -> Value? {
+            let slot = slots[slotIndex(of: key.rawValue)]
             return slot.key == 0 ? nil : slot.value
         }
+
+        /// The slot where a lookup of `key` begins holds no key: `key` is
+        /// certainly absent. (False says nothing: the probe may go on.)
+        @inline(__always)
+        func isCertainlyAbsent(_ key: KeyHash) -> Bool {
+            slots[Int(truncatingIfNeeded: key.rawValue) & mask].key == 0
+        }
+
+        /// Asks the CPU to start loading the slot where a lookup of `key` begins.
+        @inline(__always)
+        func prefetch(_ key: KeyHash) {
+            rarenet_prefetch(slots + (Int(truncatingIfNeeded: key.rawValue) & mask))
+        }
+    }
+
+    /// A view for lookups (see ``Reader``).
+    var reader: Reader { Reader(slots: storage.slots, mask: mask) }
+
+    /// The value stored for `key`, if any.
+    @inline(__always)
+    func value(for key: KeyHash) -> Value? { reader.value(for: key) }
+
+    /// The slot where a lookup of `key` begins holds no key: `key` is certainly
+    /// absent. (False says nothing: the probe may go on.)
+    @inline(__always)
+    func isCertainlyAbsent(_ key: KeyHash) -> Bool { reader.isCertainlyAbsent(key) }
+
+    /// Asks the CPU to start loading the slot where a lookup of `key` begins.
+    @inline(__always)
+    func prefetch(_ key: KeyHash) { reader.prefetch(key) }
+
+    /// The slots, for writing: copied first when another table shares them.
+    private mutating func uniqueSlots() -> UnsafeMutablePointer<Slot> {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        return storage.slots
     }
 
     /// Adds `key` with `value` unless it is present or the table is full.
     @discardableResult
     mutating func insert(_ key: KeyHash, value: Value) -> Insertion {
-        let index = slotIndex(of: key.rawValue)
-        if slots[index].key != 0 { return .present }
+        let index = reader.slotIndex(of: key.rawValue)
+        if storage.slots[index].key != 0 { return .present }
         if occupied.count >= capacity { return .full }
-        slots[index] = Slot(key: key.rawValue, value: value)
+        uniqueSlots()[index] = Slot(key: key.rawValue, value: value)
         occupied.append(Int32(index))
         return .inserted
     }
 
     /// Replaces the value of `key` if it is present.
     mutating func update(_ key: KeyHash, value: Value) {
-        let index = slotIndex(of: key.rawValue)
-        if slots[index].key != 0 { slots[index].value = value }
+        let index = reader.slotIndex(of: key.rawValue)
+        if storage.slots[index].key != 0 { uniqueSlots()[index].value = value }
     }
 
     /// Sets the value of `key`, adding the key unless the table is full:
     /// ``Insertion/present`` when it was there (its value is replaced).
     @discardableResult
     mutating func setValue(_ value: Value, for key: KeyHash) -> Insertion {
-        let index = slotIndex(of: key.rawValue)
-        if slots[index].key != 0 {
-            slots[index].value = value
+        let index = reader.slotIndex(of: key.rawValue)
+        if storage.slots[index].key != 0 {
+            uniqueSlots()[index].value = value
             return .present
         }
         if occupied.count >= capacity { return .full }
-        slots[index] = Slot(key: key.rawValue, value: value)
+        uniqueSlots()[index] = Slot(key: key.rawValue, value: value)
         occupied.append(Int32(index))
         return .inserted
     }
 
     /// Gives every entry `value` (the keys stay).
     mutating func setAllValues(to value: Value) {
-        slots.withUnsafeMutableBufferPointer { slots in
-            for index in occupied { slots[Int(index)].value = value }
-        }
-    }
-
-    /// Asks the CPU to start loading the slot where a lookup of `key` begins.
-    @inline(__always)
-    func prefetch(_ key: KeyHash) {
-        rarenet_prefetch(firstSlotAddress(of: key))
-    }
-
-    /// The address of the slot where a lookup of `key` begins, for a prefetch
-    /// only: it is computed inside the buffer access but used after it, which
-    /// is sound because a prefetch never faults and has no effect but a cache
-    /// hint — and it keeps the C call outside the access, where it would make
-    /// the optimizer retain the slots around it.
-    @inline(__always)
-    private func firstSlotAddress(of key: KeyHash) -> UnsafeRawPointer {
-        slots.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + (Int(truncatingIfNeeded: key.rawValue) & mask)) }
+        guard !occupied.isEmpty else { return }
+        let slots = uniqueSlots()
+        for index in occupied { slots[Int(index)].value = value }
     }
 
     /// Removes every entry (the slots stay allocated).
     mutating func removeAll() {
         guard !occupied.isEmpty else { return }
-        slots.withUnsafeMutableBufferPointer { slots in
-            for index in occupied { slots[Int(index)].key = 0 }
-        }
+        let slots = uniqueSlots()
+        for index in occupied { slots[Int(index)].key = 0 }
         occupied.removeAll(keepingCapacity: true)
     }
 
-    /// The keys, in insertion order.
-    var keys: [KeyHash] {
-        slots.withUnsafeBufferPointer { slots in occupied.map { KeyHash(rawValue: slots[Int($0)].key) } }
-    }
-
-    /// The slot where a lookup of `key` begins holds no key: `key` is certainly
-    /// absent. (False says nothing: the probe may go on.)
+    /// The key added `entry`-th (`0..<count`, insertion order).
     @inline(__always)
-    func isCertainlyAbsent(_ key: KeyHash) -> Bool {
-        slots.withUnsafeBufferPointer { $0[Int(truncatingIfNeeded: key.rawValue) & mask].key == 0 }
+    func key(atEntry entry: Int) -> KeyHash {
+        KeyHash(rawValue: storage.slots[Int(occupied[entry])].key)
     }
 
     /// Calls `body` with every entry, in insertion order.
     func forEach(_ body: (KeyHash, Value) throws -> Void) rethrows {
         for index in occupied {
-            let slot = slots[Int(index)]
+            let slot = storage.slots[Int(index)]
             try body(KeyHash(rawValue: slot.key), slot.value)
         }
+    }
+}
+
+/// A fixed number of elements in memory of their own, freed with the object:
+/// the slots of a ``BoundedKeyTable``, which copies it before changing it when
+/// another table shares it. Its contents change only through a table that
+/// holds the only reference, so sharing it across threads is safe.
+private final class SlotStorage<Element>: @unchecked Sendable {
+    let slots: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(count: Int, repeating element: Element) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: element, count: count)
+        self.count = count
+    }
+
+    private init(copying other: SlotStorage) {
+        slots = .allocate(capacity: other.count)
+        slots.initialize(from: other.slots, count: other.count)
+        count = other.count
+    }
+
+    /// A copy with slots of its own.
+    func copy() -> SlotStorage { SlotStorage(copying: self) }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
     }
 }

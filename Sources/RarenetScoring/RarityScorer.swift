@@ -112,27 +112,137 @@ public struct RarityScorer: Sendable {
     /// Scores `events` in order, exactly as one ``scoreForAlerts(_:_:)`` call
     /// each would, calling `body` with the event's index in `events` and each
     /// verdict that needs action. The sensor's per-batch path, and faster per
-    /// event than single calls: while it scores an event it prefetches the
-    /// cache lines where the lookups of an event further on begin, so that the
-    /// misses of a Zipf stream's long tail overlap with useful work.
+    /// event than single calls.
+    ///
+    /// It works in chunks of ``chunkSize`` events, in three passes, so that
+    /// the cache misses of a Zipf stream's long tail overlap instead of
+    /// following each other:
+    /// 1. every event's keys (a pure function of the event), with a prefetch
+    ///    of the slot where each key's lookup begins;
+    /// 2. every key's lookup in the key set of the bucket in progress, with a
+    ///    prefetch of what the miss path reads for a key new in the bucket;
+    /// 3. the events in order: a key found with a positive score that needs no
+    ///    action — the overwhelming case — costs a comparison; anything else
+    ///    takes the path a single call takes. That path changes only the
+    ///    entry of its own key, which the second pass found needing it, so
+    ///    what the pass found for the other keys still holds; once a bucket
+    ///    completes, it does not, and the rest of the chunk looks keys up again.
     public mutating func scoreForAlerts(_ events: Span<ScoringEvent>, _ body: (_ index: Int, _ verdict: Verdict) -> Void) {
-        countingScoredEvents { scorer, scored in
-            for index in 0..<events.count {
-                let ahead = index + Self.prefetchDistance < events.count ? events[index + Self.prefetchDistance] : nil
-                let nearer = index + Self.prefetchDistance / 2 < events.count ? events[index + Self.prefetchDistance / 2] : nil
-                scorer.score(events[index], prefetching: (ahead, nearer), counting: scored, reportingEveryVerdict: false) {
-                    body(index, $0)
+        let (detectorCount, threshold) = (detectors.count, threshold)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.chunkSize * detectorCount) { keys in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.chunkSize * detectorCount) { cachedScores in
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: Self.chunkSize) { excluded in
+        withUnsafeTemporaryAllocation(of: BoundedKeyTable<Float>.Reader.self, capacity: detectorCount) { keySets in
+            readKeySets(into: keySets)
+            countingScoredEvents { scorer, scored in
+                var chunkStart = 0
+                while chunkStart < events.count {
+                    let chunkCount = min(Self.chunkSize, events.count - chunkStart)
+                    scorer.computeKeys(of: events.extracting(chunkStart..<chunkStart + chunkCount), into: keys, excluded: excluded, prefetchingIn: keySets)
+                    scorer.lookUpKeys(count: chunkCount, keys, in: keySets, into: cachedScores)
+                    var keySetsChanged = false
+                    // Kept in registers: they change only where the loop reads them again.
+                    var (nextBoundary, isLearning) = (scorer.nextBoundary, scorer.isLearningCached)
+                    for offset in 0..<chunkCount where !excluded[offset] {
+                        let time = events[chunkStart + offset].timestamp.nanosecondsSinceEpoch
+                        if time >= nextBoundary {
+                            scorer.advanceClock(to: events[chunkStart + offset].timestamp)
+                            scorer.readKeySets(into: keySets)
+                            (nextBoundary, isLearning) = (scorer.nextBoundary, scorer.isLearningCached)
+                            keySetsChanged = true
+                        }
+                        for detector in 0..<detectorCount {
+                            let slot = detector &* Self.chunkSize &+ offset
+                            guard keys[slot] != 0 else { continue }
+                            scored[detector] &+= 1
+                            let key = KeyHash(rawValue: keys[slot])
+                            let cached = keySetsChanged ? keySets[detector].value(for: key) ?? .nan : cachedScores[slot]
+                            if cached >= 0, cached < threshold || isLearning { continue }
+                            let verdict = scorer.verdict(for: key, detector: detector, at: time, reportingEveryVerdict: false)
+                            // The key sets may have been copied (copy-on-write); what the
+                            // second pass found still holds for every other key.
+                            scorer.readKeySets(into: keySets)
+                            if let verdict { body(chunkStart + offset, verdict) }
+                        }
+                    }
+                    chunkStart += chunkCount
                 }
+            }
+        }
+        }
+        }
+        }
+    }
+
+    /// Events per chunk of the batch path: enough prefetches in flight to
+    /// cover misses to the last-level cache, few enough that what they load
+    /// is still in the L1 cache when the next pass reads it.
+    private static let chunkSize = 32
+
+    /// Points `readers` at the key set of the bucket in progress of each
+    /// detector: at the start of a batch and after anything that may change them.
+    @inline(__always)
+    private func readKeySets(into readers: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>) {
+        for detector in detectors.indices {
+            readers.initializeElement(at: detector, to: baseline.counts[baseline.countsIndex(detector: detector, scale: 0)].present.reader)
+        }
+    }
+
+    /// The first pass over a chunk: whether each event is excluded (counted
+    /// here) and, per detector, its key's raw value (0 when the detector does
+    /// not apply or the event is excluded), with a prefetch of the slot where
+    /// the key's lookup begins. `keys` holds a row of ``chunkSize`` per
+    /// detector, filled a detector at a time so that its kind of key is
+    /// decided once per chunk, not per event.
+    @inline(__always)
+    private mutating func computeKeys(
+        of events: Span<ScoringEvent>, into keys: UnsafeMutableBufferPointer<UInt64>, excluded: UnsafeMutableBufferPointer<Bool>,
+        prefetchingIn keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>
+    ) {
+        for offset in 0..<events.count {
+            excluded[offset] = isExcluded(events[offset])
+            if excluded[offset] { excludedEvents += 1 }
+        }
+        for (detector, kind) in detectors.enumerated() {
+            let row = detector &* Self.chunkSize
+            for offset in 0..<events.count {
+                let key = excluded[offset] ? nil : kind.key(for: events[offset], seed: seed)
+                keys[row &+ offset] = key?.rawValue ?? 0
+                if let key { keySets[detector].prefetch(key) }
             }
         }
     }
 
-    /// How many events ahead the batch path prefetches the slot where a
-    /// lookup begins: enough to cover a miss to the last-level cache at a few
-    /// nanoseconds of work per event. Half as far ahead, that slot is read:
-    /// when it is empty the key is new in the bucket, and the counters the
-    /// miss path will read are prefetched too.
-    private static let prefetchDistance = 16
+    /// The second pass over a chunk: each key's cached score in its key set
+    /// (NaN when the key is not there or its score is unknown), with a
+    /// prefetch of what the miss path will read for such a key: its sketch
+    /// counters at every scale and its slot in each coarser scale's key set.
+    @inline(__always)
+    private func lookUpKeys(
+        count: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, in keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
+        into cachedScores: UnsafeMutableBufferPointer<Float>
+    ) {
+        for detector in detectors.indices {
+            let row = detector &* Self.chunkSize
+            for slot in row..<row &+ count where keys[slot] != 0 {
+                let key = KeyHash(rawValue: keys[slot])
+                let cached = keySets[detector].value(for: key) ?? .nan
+                cachedScores[slot] = cached
+                if cached.isNaN { prefetchMissPath(of: key, detector: detector) }
+            }
+        }
+    }
+
+    /// Prefetches what the miss path reads for `key`.
+    @inline(__always)
+    private func prefetchMissPath(of key: KeyHash, detector: Int) {
+        let finest = baseline.countsIndex(detector: detector, scale: 0)
+        // Read in place: a copy of a `ScaleCounts` would retain and release its storage.
+        for scale in countFactors.indices {
+            baseline.counts[finest + scale].sketch.prefetch(key)
+            if scale > 0 { baseline.counts[finest + scale].present.prefetch(key) }
+        }
+    }
 
     /// Runs `body` with a per-detector count of scored events on the stack and
     /// adds it to the statistics afterwards: an increment per event and
@@ -148,8 +258,7 @@ public struct RarityScorer: Sendable {
 
     @inline(__always)
     private mutating func score(
-        _ event: ScoringEvent, prefetching ahead: (slot: ScoringEvent?, counters: ScoringEvent?) = (nil, nil),
-        counting scored: UnsafeMutableBufferPointer<UInt64>,
+        _ event: ScoringEvent, counting scored: UnsafeMutableBufferPointer<UInt64>,
         reportingEveryVerdict: Bool, _ body: (Verdict) -> Void
     ) {
         if isExcluded(event) {
@@ -159,34 +268,37 @@ public struct RarityScorer: Sendable {
         let time = event.timestamp.nanosecondsSinceEpoch
         if time >= nextBoundary { advanceClock(to: event.timestamp) }
         for index in detectors.indices {
-            if let slotAhead = ahead.slot, let key = detectors[index].key(for: slotAhead, seed: seed) {
-                baseline.counts[baseline.countsIndex(detector: index, scale: 0)].present.prefetch(key)
-            }
-            if let countersAhead = ahead.counters, let key = detectors[index].key(for: countersAhead, seed: seed),
-               baseline.counts[baseline.countsIndex(detector: index, scale: 0)].present.isCertainlyAbsent(key) {
-                baseline.counts[baseline.countsIndex(detector: index, scale: 0)].sketch.prefetch(key)
-            }
             guard let key = detectors[index].key(for: event, seed: seed) else { continue }
             scored[index] += 1
-            let cached = baseline.counts[baseline.countsIndex(detector: index, scale: 0)].present.value(for: key)
-            var score = if let cached, !cached.isNaN { cached } else { firstScoreInBucket(of: key, detector: index, at: time) }
-            let decision: Decision
-            if score.sign == .minus {
-                // Marked by `alertDecision`: re-alerted no sooner than the bucket's end.
-                score = -score
-                statistics[index].suppressedRecentlyAlerted += 1
-                decision = .suppressed(.recentlyAlerted)
-            } else if isLearningCached {
-                guard reportingEveryVerdict else { continue }
-                decision = .learning
-            } else if score < threshold {
-                guard reportingEveryVerdict else { continue }
-                decision = .belowThreshold
-            } else {
-                decision = alertDecision(for: key, score: score, detector: index, at: time)
+            if let verdict = verdict(for: key, detector: index, at: time, reportingEveryVerdict: reportingEveryVerdict) {
+                body(verdict)
             }
-            body(Verdict(detector: detectors[index], key: key, score: Double(score), decision: decision))
         }
+    }
+
+    /// The verdict on `key` for one detector at `time` (nil when it needs no
+    /// action and `reportingEveryVerdict` is false): the key's cached score,
+    /// or its first score in the bucket, then suppression, learning and the
+    /// threshold.
+    private mutating func verdict(for key: KeyHash, detector index: Int, at time: Int64, reportingEveryVerdict: Bool) -> Verdict? {
+        let cached = baseline.counts[baseline.countsIndex(detector: index, scale: 0)].present.value(for: key)
+        var score = if let cached, !cached.isNaN { cached } else { firstScoreInBucket(of: key, detector: index, at: time) }
+        let decision: Decision
+        if score.sign == .minus {
+            // Marked by `alertDecision`: re-alerted no sooner than the bucket's end.
+            score = -score
+            statistics[index].suppressedRecentlyAlerted += 1
+            decision = .suppressed(.recentlyAlerted)
+        } else if isLearningCached {
+            guard reportingEveryVerdict else { return nil }
+            decision = .learning
+        } else if score < threshold {
+            guard reportingEveryVerdict else { return nil }
+            decision = .belowThreshold
+        } else {
+            decision = alertDecision(for: key, score: score, detector: index, at: time)
+        }
+        return Verdict(detector: detectors[index], key: key, score: Double(score), decision: decision)
     }
 
     @inline(__always)

@@ -62,7 +62,13 @@ struct ScoreForAlertsTests {
     @Test("a batch reports the verdicts of one call per event, with each event's index, and leaves the same baseline")
     func batchesMatchSingleCalls() throws {
         let configuration = Self.alerting
-        let events = Self.connects(configuration, seed: 9)
+        // Binds (which rare_port skips) and loopback connects (excluded) among the connects.
+        let events = Self.connects(configuration, seed: 9).enumerated().map { index, event in
+            var event = event
+            if index % 7 == 3 { event.action = .bind }
+            if index % 11 == 5 { event.destinationAddress = IPAddress("127.0.0.1") }
+            return event
+        }
         var single = try RarityScorer(configuration: configuration)
         var batched = try RarityScorer(configuration: configuration)
         var expected: [(index: Int, verdict: Verdict)] = []
@@ -79,6 +85,7 @@ struct ScoreForAlertsTests {
             (start, batch) = (end, batch + 1)
         }
         #expect(expected.count > 100)
+        #expect(batched.excludedEvents > 0)
         #expect(reported.map(\.index) == expected.map(\.index))
         #expect(reported.map(\.verdict) == expected.map(\.verdict))
         Self.expectSameState(batched, as: single)
