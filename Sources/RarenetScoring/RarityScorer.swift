@@ -114,58 +114,53 @@ public struct RarityScorer: Sendable {
     /// verdict that needs action. The sensor's per-batch path, and faster per
     /// event than single calls.
     ///
-    /// It works in chunks of ``chunkSize`` events, in three passes, so that
+    /// It works in chunks of ``chunkSize`` events, a pass at a time, so that
     /// the cache misses of a Zipf stream's long tail overlap instead of
-    /// following each other:
+    /// following each other, and the common case is a tight loop:
     /// 1. every event's keys (a pure function of the event), with a prefetch
     ///    of the slot where each key's lookup begins;
-    /// 2. every key's lookup in the key set of the bucket in progress, with a
-    ///    prefetch of what the miss path reads for a key new in the bucket;
-    /// 3. the events in order: a key found with a positive score that needs no
-    ///    action — the overwhelming case — costs a comparison; anything else
-    ///    takes the path a single call takes. That path changes only the
-    ///    entry of its own key, which the second pass found needing it, so
-    ///    what the pass found for the other keys still holds; once a bucket
-    ///    completes, it does not, and the rest of the chunk looks keys up again.
+    /// 2. every key's lookup in the key set of the bucket in progress: a key
+    ///    found with a positive score that needs no action — the overwhelming
+    ///    case — is done; the others are marked in a mask, with a prefetch of
+    ///    what the miss path reads for a key new in the bucket;
+    /// 3. the marked keys, in event order, through the path a single call
+    ///    takes. That path changes only the entry of its own key, so what the
+    ///    second pass found for the others still holds. A bucket that
+    ///    completes within the chunk changes every entry: from its first
+    ///    event on, the chunk is scored an event at a time.
     public mutating func scoreForAlerts(_ events: Span<ScoringEvent>, _ body: (_ index: Int, _ verdict: Verdict) -> Void) {
-        let (detectorCount, threshold) = (detectors.count, threshold)
+        let detectorCount = detectors.count
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.chunkSize * detectorCount) { keys in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.chunkSize * detectorCount) { cachedScores in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: detectorCount) { marked in
         withUnsafeTemporaryAllocation(of: Bool.self, capacity: Self.chunkSize) { excluded in
         withUnsafeTemporaryAllocation(of: BoundedKeyTable<Float>.Reader.self, capacity: detectorCount) { keySets in
             readKeySets(into: keySets)
             countingScoredEvents { scorer, scored in
                 var chunkStart = 0
                 while chunkStart < events.count {
-                    let chunkCount = min(Self.chunkSize, events.count - chunkStart)
-                    scorer.computeKeys(of: events.extracting(chunkStart..<chunkStart + chunkCount), into: keys, excluded: excluded, prefetchingIn: keySets)
-                    scorer.lookUpKeys(count: chunkCount, keys, in: keySets, into: cachedScores)
-                    var keySetsChanged = false
-                    // Kept in registers: they change only where the loop reads them again.
-                    var (nextBoundary, isLearning) = (scorer.nextBoundary, scorer.isLearningCached)
-                    for offset in 0..<chunkCount where !excluded[offset] {
-                        let time = events[chunkStart + offset].timestamp.nanosecondsSinceEpoch
-                        if time >= nextBoundary {
-                            scorer.advanceClock(to: events[chunkStart + offset].timestamp)
-                            scorer.readKeySets(into: keySets)
-                            (nextBoundary, isLearning) = (scorer.nextBoundary, scorer.isLearningCached)
-                            keySetsChanged = true
-                        }
-                        for detector in 0..<detectorCount {
-                            let slot = detector &* Self.chunkSize &+ offset
-                            guard keys[slot] != 0 else { continue }
-                            scored[detector] &+= 1
-                            let key = KeyHash(rawValue: keys[slot])
-                            let cached = keySetsChanged ? keySets[detector].value(for: key) ?? .nan : cachedScores[slot]
-                            if cached >= 0, cached < threshold || isLearning { continue }
-                            let verdict = scorer.verdict(for: key, detector: detector, at: time, reportingEveryVerdict: false)
-                            // The key sets may have been copied (copy-on-write); what the
-                            // second pass found still holds for every other key.
-                            scorer.readKeySets(into: keySets)
-                            if let verdict { body(chunkStart + offset, verdict) }
+                    let chunk = events.extracting(chunkStart..<min(chunkStart + Self.chunkSize, events.count))
+                    let boundary = scorer.computeKeys(of: chunk, into: keys, excluded: excluded, prefetchingIn: keySets)
+                    scorer.lookUpKeys(count: boundary, keys, in: keySets, marking: marked, counting: scored)
+                    var pending = (0..<detectorCount).reduce(0) { $0 | marked[$1] }
+                    while pending != 0 {
+                        let offset = pending.trailingZeroBitCount
+                        pending &= pending &- 1
+                        let time = chunk[offset].timestamp.nanosecondsSinceEpoch
+                        for detector in 0..<detectorCount where marked[detector] & (1 << offset) != 0 {
+                            if let verdict = scorer.verdict(
+                                for: KeyHash(rawValue: keys[detector &* Self.chunkSize &+ offset]), detector: detector,
+                                at: time, reportingEveryVerdict: false
+                            ) {
+                                body(chunkStart + offset, verdict)
+                            }
                         }
                     }
-                    chunkStart += chunkCount
+                    for offset in boundary..<chunk.count where !excluded[offset] {
+                        scorer.score(chunk[offset], keys: keys, offset: offset, counting: scored) { body(chunkStart + offset, $0) }
+                    }
+                    // The key sets may have been emptied or copied (copy-on-write).
+                    scorer.readKeySets(into: keySets)
+                    chunkStart += chunk.count
                 }
             }
         }
@@ -176,7 +171,8 @@ public struct RarityScorer: Sendable {
 
     /// Events per chunk of the batch path: enough prefetches in flight to
     /// cover misses to the last-level cache, few enough that what they load
-    /// is still in the L1 cache when the next pass reads it.
+    /// is still in the L1 cache when the next pass reads it, and at most 64
+    /// (one bit each in a mask).
     private static let chunkSize = 32
 
     /// Points `readers` at the key set of the bucket in progress of each
@@ -193,15 +189,21 @@ public struct RarityScorer: Sendable {
     /// not apply or the event is excluded), with a prefetch of the slot where
     /// the key's lookup begins. `keys` holds a row of ``chunkSize`` per
     /// detector, filled a detector at a time so that its kind of key is
-    /// decided once per chunk, not per event.
+    /// decided once per chunk, not per event. Returns the offset of the first
+    /// event (not excluded) at or past the next bucket boundary, or the count.
     @inline(__always)
     private mutating func computeKeys(
         of events: Span<ScoringEvent>, into keys: UnsafeMutableBufferPointer<UInt64>, excluded: UnsafeMutableBufferPointer<Bool>,
         prefetchingIn keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>
-    ) {
+    ) -> Int {
+        var boundary = events.count
         for offset in 0..<events.count {
             excluded[offset] = isExcluded(events[offset])
-            if excluded[offset] { excludedEvents += 1 }
+            if excluded[offset] {
+                excludedEvents += 1
+            } else if boundary == events.count, events[offset].timestamp.nanosecondsSinceEpoch >= nextBoundary {
+                boundary = offset
+            }
         }
         for (detector, kind) in detectors.enumerated() {
             let row = detector &* Self.chunkSize
@@ -211,25 +213,33 @@ public struct RarityScorer: Sendable {
                 if let key { keySets[detector].prefetch(key) }
             }
         }
+        return boundary
     }
 
-    /// The second pass over a chunk: each key's cached score in its key set
-    /// (NaN when the key is not there or its score is unknown), with a
-    /// prefetch of what the miss path will read for such a key: its sketch
-    /// counters at every scale and its slot in each coarser scale's key set.
+    /// The second pass over the first `count` events of a chunk: counts the
+    /// keys as scored and looks each up; marks, in a detector's mask, the
+    /// events whose key needs more than its cached score (absent, unknown,
+    /// recently alerted, or over the threshold after learning), with a
+    /// prefetch of what the miss path reads for a key not there.
     @inline(__always)
     private func lookUpKeys(
         count: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, in keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
-        into cachedScores: UnsafeMutableBufferPointer<Float>
+        marking marked: UnsafeMutableBufferPointer<UInt64>, counting scored: UnsafeMutableBufferPointer<UInt64>
     ) {
+        let (threshold, isLearning) = (threshold, isLearningCached)
         for detector in detectors.indices {
             let row = detector &* Self.chunkSize
-            for slot in row..<row &+ count where keys[slot] != 0 {
-                let key = KeyHash(rawValue: keys[slot])
+            var (mask, keyCount): (UInt64, UInt64) = (0, 0)
+            for offset in 0..<count where keys[row &+ offset] != 0 {
+                let key = KeyHash(rawValue: keys[row &+ offset])
+                keyCount &+= 1
                 let cached = keySets[detector].value(for: key) ?? .nan
-                cachedScores[slot] = cached
+                if cached >= 0, cached < threshold || isLearning { continue }
+                mask |= 1 << offset
                 if cached.isNaN { prefetchMissPath(of: key, detector: detector) }
             }
+            marked[detector] = mask
+            scored[detector] &+= keyCount
         }
     }
 
@@ -265,10 +275,32 @@ public struct RarityScorer: Sendable {
             excludedEvents += 1
             return
         }
+        let (detectors, seed) = (detectors, seed)
+        score(event, reportingEveryVerdict: reportingEveryVerdict, counting: scored, key: { detectors[$0].key(for: event, seed: seed) }, body)
+    }
+
+    /// Scores an event of a chunk of the batch path whose keys the first pass computed.
+    @inline(__always)
+    private mutating func score(
+        _ event: ScoringEvent, keys: UnsafeMutableBufferPointer<UInt64>, offset: Int,
+        counting scored: UnsafeMutableBufferPointer<UInt64>, _ body: (Verdict) -> Void
+    ) {
+        score(event, reportingEveryVerdict: false, counting: scored, key: { detector in
+            let key = keys[detector &* Self.chunkSize &+ offset]
+            return key == 0 ? nil : KeyHash(rawValue: key)
+        }, body)
+    }
+
+    /// Scores an event that is not excluded, with its key for each detector.
+    @inline(__always)
+    private mutating func score(
+        _ event: ScoringEvent, reportingEveryVerdict: Bool, counting scored: UnsafeMutableBufferPointer<UInt64>,
+        key: (_ detector: Int) -> KeyHash?, _ body: (Verdict) -> Void
+    ) {
         let time = event.timestamp.nanosecondsSinceEpoch
         if time >= nextBoundary { advanceClock(to: event.timestamp) }
         for index in detectors.indices {
-            guard let key = detectors[index].key(for: event, seed: seed) else { continue }
+            guard let key = key(index) else { continue }
             scored[index] += 1
             if let verdict = verdict(for: key, detector: index, at: time, reportingEveryVerdict: reportingEveryVerdict) {
                 body(verdict)
