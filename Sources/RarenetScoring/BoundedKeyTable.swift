@@ -3,14 +3,15 @@ import CRarenetPrefetch
 /// An open-addressing hash table from ``KeyHash`` to `Value` that never grows
 /// past `capacity` entries: an insertion into a full table is refused, so the
 /// memory is fixed at creation (about `capacity · 4/3` slots plus a list of
-/// the occupied ones).
+/// the keys and their slots).
 ///
 /// The scorer uses it two ways: the keys present in the bucket in progress,
 /// each with its cached score (`Float`), and the first-seen times (`Int64`). Keys are already well-mixed hashes, so the slot is the low
 /// bits of the hash and probing is linear. A slot holds its key and value
-/// side by side, so a lookup touches one cache line. The occupied slots are
-/// listed in insertion order, so iterating and clearing cost the number of
-/// entries, not the number of slots.
+/// side by side, so a lookup touches one cache line. The keys and their slots
+/// are also listed in insertion order, so iterating and clearing cost the
+/// number of entries, not the number of slots, and a walk over the keys reads
+/// them in order rather than from slots scattered over the table.
 struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     /// One slot: a key of zero marks it empty (``KeyHash`` is never zero).
     fileprivate struct Slot: Sendable {
@@ -21,8 +22,9 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     /// The slots, allocated once; shared by copies of the table until one of
     /// them changes (copy-on-write).
     private var storage: SlotStorage<Slot>
-    /// The occupied slots, in insertion order.
-    private var occupied: [Int32] = []
+    /// The keys, in insertion order, and the slot each is in.
+    private var insertedKeys: [UInt64] = []
+    private var insertedSlots: [Int32] = []
     private let mask: Int
     /// The most entries the table accepts.
     let capacity: Int
@@ -48,7 +50,7 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     }
 
     /// The number of entries.
-    var count: Int { occupied.count }
+    var count: Int { insertedKeys.count }
 
     /// A read-only view for lookups in a loop: a pointer to the slots and the
     /// mask, so a lookup is one probe sequence with nothing to load first.
@@ -121,9 +123,10 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     mutating func insert(_ key: KeyHash, value: Value) -> Insertion {
         let index = reader.slotIndex(of: key.rawValue)
         if storage.slots[index].key != 0 { return .present }
-        if occupied.count >= capacity { return .full }
+        if insertedKeys.count >= capacity { return .full }
         uniqueSlots()[index] = Slot(key: key.rawValue, value: value)
-        occupied.append(Int32(index))
+        insertedKeys.append(key.rawValue)
+        insertedSlots.append(Int32(index))
         return .inserted
     }
 
@@ -142,38 +145,39 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
             uniqueSlots()[index].value = value
             return .present
         }
-        if occupied.count >= capacity { return .full }
+        if insertedKeys.count >= capacity { return .full }
         uniqueSlots()[index] = Slot(key: key.rawValue, value: value)
-        occupied.append(Int32(index))
+        insertedKeys.append(key.rawValue)
+        insertedSlots.append(Int32(index))
         return .inserted
     }
 
     /// Gives every entry `value` (the keys stay).
     mutating func setAllValues(to value: Value) {
-        guard !occupied.isEmpty else { return }
+        guard !insertedKeys.isEmpty else { return }
         let slots = uniqueSlots()
-        for index in occupied { slots[Int(index)].value = value }
+        for index in insertedSlots { slots[Int(index)].value = value }
     }
 
     /// Removes every entry (the slots stay allocated).
     mutating func removeAll() {
-        guard !occupied.isEmpty else { return }
+        guard !insertedKeys.isEmpty else { return }
         let slots = uniqueSlots()
-        for index in occupied { slots[Int(index)].key = 0 }
-        occupied.removeAll(keepingCapacity: true)
+        for index in insertedSlots { slots[Int(index)].key = 0 }
+        insertedKeys.removeAll(keepingCapacity: true)
+        insertedSlots.removeAll(keepingCapacity: true)
     }
 
     /// The key added `entry`-th (`0..<count`, insertion order).
     @inline(__always)
     func key(atEntry entry: Int) -> KeyHash {
-        KeyHash(rawValue: storage.slots[Int(occupied[entry])].key)
+        KeyHash(rawValue: insertedKeys[entry])
     }
 
     /// Calls `body` with every entry, in insertion order.
     func forEach(_ body: (KeyHash, Value) throws -> Void) rethrows {
-        for index in occupied {
-            let slot = storage.slots[Int(index)]
-            try body(KeyHash(rawValue: slot.key), slot.value)
+        for (key, index) in zip(insertedKeys, insertedSlots) {
+            try body(KeyHash(rawValue: key), storage.slots[Int(index)].value)
         }
     }
 }
