@@ -118,7 +118,8 @@ public struct RarityScorer: Sendable {
     /// the cache misses of a Zipf stream's long tail overlap instead of
     /// following each other, and the common case is a tight loop:
     /// 1. every event's keys (a pure function of the event), with a prefetch
-    ///    of the slot where each key's lookup begins;
+    ///    of the slot where each key's lookup begins. This pass runs a chunk
+    ///    ahead of the others, so that the slots have a chunk's work to arrive;
     /// 2. every key's lookup in the key set of the bucket in progress: a key
     ///    found with a positive score that needs no action — the overwhelming
     ///    case — is done; the others are marked in a mask, with a prefetch of
@@ -130,37 +131,27 @@ public struct RarityScorer: Sendable {
     ///    event on, the chunk is scored an event at a time.
     public mutating func scoreForAlerts(_ events: Span<ScoringEvent>, _ body: (_ index: Int, _ verdict: Verdict) -> Void) {
         let detectorCount = detectors.count
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.chunkSize * detectorCount) { keys in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * Self.chunkSize * detectorCount) { keys in
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: 2 * Self.chunkSize) { excluded in
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: detectorCount) { marked in
-        withUnsafeTemporaryAllocation(of: Bool.self, capacity: Self.chunkSize) { excluded in
         withUnsafeTemporaryAllocation(of: BoundedKeyTable<Float>.Reader.self, capacity: detectorCount) { keySets in
             readKeySets(into: keySets)
             countingScoredEvents { scorer, scored in
-                var chunkStart = 0
-                while chunkStart < events.count {
-                    let chunk = events.extracting(chunkStart..<min(chunkStart + Self.chunkSize, events.count))
-                    let boundary = scorer.computeKeys(of: chunk, into: keys, excluded: excluded, prefetchingIn: keySets)
-                    scorer.lookUpKeys(count: boundary, keys, in: keySets, marking: marked, counting: scored)
-                    var pending = (0..<detectorCount).reduce(0) { $0 | marked[$1] }
-                    while pending != 0 {
-                        let offset = pending.trailingZeroBitCount
-                        pending &= pending &- 1
-                        let time = chunk[offset].timestamp.nanosecondsSinceEpoch
-                        for detector in 0..<detectorCount where marked[detector] & (1 << offset) != 0 {
-                            if let verdict = scorer.verdict(
-                                for: KeyHash(rawValue: keys[detector &* Self.chunkSize &+ offset]), detector: detector,
-                                at: time, reportingEveryVerdict: false
-                            ) {
-                                body(chunkStart + offset, verdict)
-                            }
-                        }
+                func chunk(at start: Int) -> Range<Int> { start..<min(start + Self.chunkSize, events.count) }
+                var current = ChunkKeys(keys: keys, excluded: excluded, half: 0)
+                var next = ChunkKeys(keys: keys, excluded: excluded, half: 1)
+                if !events.isEmpty { scorer.computeKeys(of: events.extracting(chunk(at: 0)), into: current, prefetchingIn: keySets) }
+                var start = 0
+                while start < events.count {
+                    let range = chunk(at: start)
+                    if range.upperBound < events.count {
+                        scorer.computeKeys(of: events.extracting(chunk(at: range.upperBound)), into: next, prefetchingIn: keySets)
                     }
-                    for offset in boundary..<chunk.count where !excluded[offset] {
-                        scorer.score(chunk[offset], keys: keys, offset: offset, counting: scored) { body(chunkStart + offset, $0) }
-                    }
-                    // The key sets may have been emptied or copied (copy-on-write).
-                    scorer.readKeySets(into: keySets)
-                    chunkStart += chunk.count
+                    scorer.scoreChunk(
+                        events.extracting(range), keys: current, keySets: keySets, marked: marked, counting: scored
+                    ) { body(start + $0, $1) }
+                    swap(&current, &next)
+                    start = range.upperBound
                 }
             }
         }
@@ -175,6 +166,24 @@ public struct RarityScorer: Sendable {
     /// (one bit each in a mask).
     private static let chunkSize = 32
 
+    /// What the first pass of the batch path found for a chunk: per detector
+    /// a row of ``chunkSize`` raw keys (0 where the detector does not apply or
+    /// the event is excluded), and which events are excluded. It points into
+    /// one half of scratch memory for two chunks.
+    private struct ChunkKeys {
+        let keys: UnsafeMutableBufferPointer<UInt64>
+        let excluded: UnsafeMutableBufferPointer<Bool>
+
+        init(keys: UnsafeMutableBufferPointer<UInt64>, excluded: UnsafeMutableBufferPointer<Bool>, half: Int) {
+            self.keys = UnsafeMutableBufferPointer(rebasing: keys[(keys.count / 2) * half..<(keys.count / 2) * (half + 1)])
+            self.excluded = UnsafeMutableBufferPointer(rebasing: excluded[chunkSize * half..<chunkSize * (half + 1)])
+        }
+
+        /// The raw key of event `offset` for `detector`.
+        @inline(__always)
+        func rawKey(detector: Int, offset: Int) -> UInt64 { keys[detector &* chunkSize &+ offset] }
+    }
+
     /// Points `readers` at the key set of the bucket in progress of each
     /// detector: at the start of a batch and after anything that may change them.
     @inline(__always)
@@ -184,36 +193,59 @@ public struct RarityScorer: Sendable {
         }
     }
 
-    /// The first pass over a chunk: whether each event is excluded (counted
-    /// here) and, per detector, its key's raw value (0 when the detector does
-    /// not apply or the event is excluded), with a prefetch of the slot where
-    /// the key's lookup begins. `keys` holds a row of ``chunkSize`` per
-    /// detector, filled a detector at a time so that its kind of key is
-    /// decided once per chunk, not per event. Returns the offset of the first
-    /// event (not excluded) at or past the next bucket boundary, or the count.
+    /// The first pass over a chunk: which events are excluded (counted here)
+    /// and their keys, with a prefetch of the slot where each key's lookup
+    /// begins. The keys are computed a detector at a time, so that its kind
+    /// of key is decided once per chunk, not per event.
     @inline(__always)
     private mutating func computeKeys(
-        of events: Span<ScoringEvent>, into keys: UnsafeMutableBufferPointer<UInt64>, excluded: UnsafeMutableBufferPointer<Bool>,
-        prefetchingIn keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>
-    ) -> Int {
-        var boundary = events.count
+        of events: Span<ScoringEvent>, into chunk: ChunkKeys, prefetchingIn keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>
+    ) {
         for offset in 0..<events.count {
-            excluded[offset] = isExcluded(events[offset])
-            if excluded[offset] {
-                excludedEvents += 1
-            } else if boundary == events.count, events[offset].timestamp.nanosecondsSinceEpoch >= nextBoundary {
-                boundary = offset
-            }
+            chunk.excluded[offset] = isExcluded(events[offset])
+            if chunk.excluded[offset] { excludedEvents += 1 }
         }
         for (detector, kind) in detectors.enumerated() {
             let row = detector &* Self.chunkSize
             for offset in 0..<events.count {
-                let key = excluded[offset] ? nil : kind.key(for: events[offset], seed: seed)
-                keys[row &+ offset] = key?.rawValue ?? 0
+                let key = chunk.excluded[offset] ? nil : kind.key(for: events[offset], seed: seed)
+                chunk.keys[row &+ offset] = key?.rawValue ?? 0
                 if let key { keySets[detector].prefetch(key) }
             }
         }
-        return boundary
+    }
+
+    /// The second and third passes over a chunk whose keys the first found,
+    /// calling `body` with the offset in the chunk and each verdict that needs action.
+    @inline(__always)
+    private mutating func scoreChunk(
+        _ events: Span<ScoringEvent>, keys chunk: ChunkKeys, keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
+        marked: UnsafeMutableBufferPointer<UInt64>, counting scored: UnsafeMutableBufferPointer<UInt64>,
+        _ body: (_ offset: Int, _ verdict: Verdict) -> Void
+    ) {
+        // The first event (not excluded) at or past the next bucket boundary.
+        var boundary = events.count
+        for offset in 0..<events.count where !chunk.excluded[offset] && boundary == events.count {
+            if events[offset].timestamp.nanosecondsSinceEpoch >= nextBoundary { boundary = offset }
+        }
+        lookUpKeys(count: boundary, chunk, in: keySets, marking: marked, counting: scored)
+        var pending = marked.reduce(0, |)
+        while pending != 0 {
+            let offset = pending.trailingZeroBitCount
+            pending &= pending &- 1
+            let time = events[offset].timestamp.nanosecondsSinceEpoch
+            for detector in marked.indices where marked[detector] & (1 << offset) != 0 {
+                let key = KeyHash(rawValue: chunk.rawKey(detector: detector, offset: offset))
+                if let verdict = verdict(for: key, detector: detector, at: time, reportingEveryVerdict: false) {
+                    body(offset, verdict)
+                }
+            }
+        }
+        for offset in boundary..<events.count where !chunk.excluded[offset] {
+            score(events[offset], keys: chunk, offset: offset, counting: scored) { body(offset, $0) }
+        }
+        // The key sets may have been emptied or copied (copy-on-write).
+        readKeySets(into: keySets)
     }
 
     /// The second pass over the first `count` events of a chunk: counts the
@@ -223,15 +255,14 @@ public struct RarityScorer: Sendable {
     /// prefetch of what the miss path reads for a key not there.
     @inline(__always)
     private func lookUpKeys(
-        count: Int, _ keys: UnsafeMutableBufferPointer<UInt64>, in keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
+        count: Int, _ chunk: ChunkKeys, in keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
         marking marked: UnsafeMutableBufferPointer<UInt64>, counting scored: UnsafeMutableBufferPointer<UInt64>
     ) {
         let (threshold, isLearning) = (threshold, isLearningCached)
         for detector in detectors.indices {
-            let row = detector &* Self.chunkSize
             var (mask, keyCount): (UInt64, UInt64) = (0, 0)
-            for offset in 0..<count where keys[row &+ offset] != 0 {
-                let key = KeyHash(rawValue: keys[row &+ offset])
+            for offset in 0..<count where chunk.rawKey(detector: detector, offset: offset) != 0 {
+                let key = KeyHash(rawValue: chunk.rawKey(detector: detector, offset: offset))
                 keyCount &+= 1
                 let cached = keySets[detector].value(for: key) ?? .nan
                 if cached >= 0, cached < threshold || isLearning { continue }
@@ -282,11 +313,11 @@ public struct RarityScorer: Sendable {
     /// Scores an event of a chunk of the batch path whose keys the first pass computed.
     @inline(__always)
     private mutating func score(
-        _ event: ScoringEvent, keys: UnsafeMutableBufferPointer<UInt64>, offset: Int,
+        _ event: ScoringEvent, keys chunk: ChunkKeys, offset: Int,
         counting scored: UnsafeMutableBufferPointer<UInt64>, _ body: (Verdict) -> Void
     ) {
         score(event, reportingEveryVerdict: false, counting: scored, key: { detector in
-            let key = keys[detector &* Self.chunkSize &+ offset]
+            let key = chunk.rawKey(detector: detector, offset: offset)
             return key == 0 ? nil : KeyHash(rawValue: key)
         }, body)
     }
