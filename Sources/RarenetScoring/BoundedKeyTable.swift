@@ -78,8 +78,13 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         /// The value stored for `key`, if any.
         @inline(__always)
         func value(for key: KeyHash) -> Value? {
-            let slot = slots[slotIndex(of: key.rawValue)]
-            return slot.key == 0 ? nil : slot.value
+            var index = Int(truncatingIfNeeded: key.rawValue) & mask
+            while true {
+                let slotKey = slots[index].key
+                if slotKey == key.rawValue { return slots[index].value }
+                if slotKey == 0 { return nil }
+                index = (index &+ 1) & mask
+            }
         }
 
         /// The slot where a lookup of `key` begins holds no key: `key` is

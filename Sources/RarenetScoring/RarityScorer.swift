@@ -205,12 +205,12 @@ public struct RarityScorer: Sendable {
             chunk.excluded[offset] = isExcluded(events[offset])
             if chunk.excluded[offset] { excludedEvents += 1 }
         }
-        for (detector, kind) in detectors.enumerated() {
-            let row = detector &* Self.chunkSize
+        for detector in detectors.indices {
+            let (kind, keySet, row) = (detectors[detector], keySets[detector], detector &* Self.chunkSize)
             for offset in 0..<events.count {
                 let key = chunk.excluded[offset] ? nil : kind.key(for: events[offset], seed: seed)
                 chunk.keys[row &+ offset] = key?.rawValue ?? 0
-                if let key { keySets[detector].prefetch(key) }
+                if let key { keySet.prefetch(key) }
             }
         }
     }
@@ -258,14 +258,20 @@ public struct RarityScorer: Sendable {
         count: Int, _ chunk: ChunkKeys, in keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
         marking marked: UnsafeMutableBufferPointer<UInt64>, counting scored: UnsafeMutableBufferPointer<UInt64>
     ) {
-        let (threshold, isLearning) = (threshold, isLearningCached)
+        // A cached score needs no action when it is positive (not marked
+        // recently alerted) and below the threshold (any, while learning). Over
+        // the bits of a Float that is one unsigned comparison: non-negative
+        // floats order as their bits do, and negative ones and NaN (unknown, or
+        // absent here) have bits above those of +infinity.
+        let noActionBelow = (isLearningCached ? Float.infinity : threshold).bitPattern
         for detector in detectors.indices {
+            let keySet = keySets[detector]
             var (mask, keyCount): (UInt64, UInt64) = (0, 0)
             for offset in 0..<count where chunk.rawKey(detector: detector, offset: offset) != 0 {
                 let key = KeyHash(rawValue: chunk.rawKey(detector: detector, offset: offset))
                 keyCount &+= 1
-                let cached = keySets[detector].value(for: key) ?? .nan
-                if cached >= 0, cached < threshold || isLearning { continue }
+                let cached = keySet.value(for: key) ?? .nan
+                if cached.bitPattern < noActionBelow { continue }
                 mask |= 1 << offset
                 if cached.isNaN { prefetchMissPath(of: key, detector: detector) }
             }
