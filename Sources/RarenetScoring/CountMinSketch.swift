@@ -98,7 +98,7 @@ public struct CountMinSketch: Sendable, Equatable {
     private static func slot(_ key: KeyHash, row: Int, width: Int, mask: UInt32) -> Int {
         let low = UInt32(truncatingIfNeeded: key.rawValue)
         let step = UInt32(truncatingIfNeeded: key.rawValue >> 32) | 1
-        return row * width + Int((low &+ UInt32(truncatingIfNeeded: row) &* step) & mask)
+        return row &* width &+ Int((low &+ UInt32(truncatingIfNeeded: row) &* step) & mask)
     }
 
     /// The key's estimated count: the minimum of its counters. Never below the
