@@ -75,7 +75,8 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
             return index
         }
 
-        /// The value stored for `key`, if any.
+        /// The value stored for `key`, if any: the probe of ``slotIndex(of:)``
+        /// with each slot's key loaded once (the per-event lookup).
         @inline(__always)
         func value(for key: KeyHash) -> Value? {
             var index = Int(truncatingIfNeeded: key.rawValue) & mask
@@ -85,13 +86,6 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
                 if slotKey == 0 { return nil }
                 index = (index &+ 1) & mask
             }
-        }
-
-        /// The slot where a lookup of `key` begins holds no key: `key` is
-        /// certainly absent. (False says nothing: the probe may go on.)
-        @inline(__always)
-        func isCertainlyAbsent(_ key: KeyHash) -> Bool {
-            slots[Int(truncatingIfNeeded: key.rawValue) & mask].key == 0
         }
 
         /// Asks the CPU to start loading the slot where a lookup of `key` begins.
@@ -107,11 +101,6 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     /// The value stored for `key`, if any.
     @inline(__always)
     func value(for key: KeyHash) -> Value? { reader.value(for: key) }
-
-    /// The slot where a lookup of `key` begins holds no key: `key` is certainly
-    /// absent. (False says nothing: the probe may go on.)
-    @inline(__always)
-    func isCertainlyAbsent(_ key: KeyHash) -> Bool { reader.isCertainlyAbsent(key) }
 
     /// Asks the CPU to start loading the slot where a lookup of `key` begins.
     @inline(__always)
