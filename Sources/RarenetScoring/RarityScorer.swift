@@ -29,9 +29,7 @@ public struct RarityScorer: Sendable {
     private let detectors: [Detector]
     private let threshold: Float
     private let learningBuckets: Int64
-    private let excludedUserIDs: Set<UInt32>
-    private let excludedIPv4Destinations: [AddressRange]
-    private let excludedIPv6Destinations: [AddressRange]
+    private let exclusionFilter: ExclusionFilter
 
     /// A scorer with an empty baseline.
     public init(configuration: ScoringConfiguration) throws(ConfigurationError) {
@@ -43,9 +41,7 @@ public struct RarityScorer: Sendable {
         seed = configuration.sketch.seed
         let span = configuration.bucketSpan.nanoseconds
         learningBuckets = (configuration.learningPeriod.nanoseconds + span - 1) / span
-        excludedUserIDs = configuration.exclusions.userIDs
-        excludedIPv4Destinations = configuration.exclusions.destinations.filter { $0.family == .ipv4 }
-        excludedIPv6Destinations = configuration.exclusions.destinations.filter { $0.family == .ipv6 }
+        exclusionFilter = ExclusionFilter(configuration.exclusions)
         gates = Array(repeating: AlertGate(configuration: configuration), count: detectors.count)
         statistics = Array(repeating: DetectorStatistics(), count: detectors.count)
         baselineDidChange()
@@ -201,8 +197,9 @@ public struct RarityScorer: Sendable {
     private mutating func computeKeys(
         of events: Span<ScoringEvent>, into chunk: ChunkKeys, prefetchingIn keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>
     ) {
+        let exclusionFilter = exclusionFilter
         for offset in 0..<events.count {
-            chunk.excluded[offset] = isExcluded(events[offset])
+            chunk.excluded[offset] = exclusionFilter.excludes(events[offset])
             if chunk.excluded[offset] { excludedEvents += 1 }
         }
         for detector in detectors.indices {
@@ -308,7 +305,7 @@ public struct RarityScorer: Sendable {
         _ event: ScoringEvent, counting scored: UnsafeMutableBufferPointer<UInt64>,
         reportingEveryVerdict: Bool, _ body: (Verdict) -> Void
     ) {
-        if isExcluded(event) {
+        if exclusionFilter.excludes(event) {
             excludedEvents += 1
             return
         }
@@ -368,16 +365,6 @@ public struct RarityScorer: Sendable {
             decision = alertDecision(for: key, score: score, detector: index, at: time)
         }
         return Verdict(detector: detectors[index], key: key, score: Double(score), decision: decision)
-    }
-
-    @inline(__always)
-    private func isExcluded(_ event: ScoringEvent) -> Bool {
-        if event.process.isExcluded || event.pid == configuration.exclusions.sensorProcessID { return true }
-        if !excludedUserIDs.isEmpty, excludedUserIDs.contains(event.uid) { return true }
-        guard let destination = event.destinationAddress else { return false }
-        return destination.family == .ipv4
-            ? excludedIPv4Destinations.contains { $0.contains(destination) }
-            : excludedIPv6Destinations.contains { $0.contains(destination) }
     }
 
     /// The miss path, once per key per bucket: the key's score at each scale
