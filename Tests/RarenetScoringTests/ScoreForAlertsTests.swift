@@ -76,14 +76,19 @@ struct ScoreForAlertsTests {
         for (index, event) in events.enumerated() {
             single.scoreForAlerts(event) { expected.append((index, $0)) }
         }
-        // Uneven batches, so that batch ends fall at every offset of the prefetch window.
+        // Uneven batches, so that batch ends fall at every offset of a chunk;
+        // and copies of the scorer kept now and then, as a snapshot export
+        // does, so that batches start on state shared with a copy (copy-on-write).
         let sizes = [1, 2, 3, 17, 100, 4_096]
         var (start, batch) = (0, 0)
+        var copies: [RarityScorer] = []
         while start < events.count {
             let end = min(start + sizes[batch % sizes.count], events.count)
+            if batch % 5 == 4 { copies.append(batched) }
             batched.scoreForAlerts(events.span.extracting(start..<end)) { reported.append((start + $0, $1)) }
             (start, batch) = (end, batch + 1)
         }
+        #expect(copies.count > 3)
         #expect(expected.count > 100)
         #expect(batched.excludedEvents > 0)
         #expect(reported.map(\.index) == expected.map(\.index))
