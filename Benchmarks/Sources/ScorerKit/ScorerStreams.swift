@@ -19,8 +19,9 @@ public final class EventStream: Sendable {
     public let name: String
     /// The timed connects, in time order.
     public let events: [ScoringEvent]
-    /// Past its learning period; each run scores a copy (copy-on-write: the
-    /// first run's writes copy the tables it changes, inside the timed part).
+    /// Past its learning period; each run scores a copy (copy-on-write: a
+    /// run's first writes copy the tables they change — `ScorerCompare` leaves
+    /// its first batch out of the timing for that, `ScorerBenchmarks` does not).
     public let warmedScorer: RarityScorer
     /// The exact scorer after the same history.
     public let warmedExactScorer: ExactDictionaryScorer
