@@ -197,6 +197,8 @@ public struct RarityScorer: Sendable {
     private mutating func computeKeys(
         of events: Span<ScoringEvent>, into chunk: ChunkKeys, prefetchingIn keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>
     ) {
+        // A local copy: its fields stay in registers across the loop's stores
+        // (≈ 10 instructions per event fewer than reading them through `self`).
         let exclusionFilter = exclusionFilter
         for offset in 0..<events.count {
             chunk.excluded[offset] = exclusionFilter.excludes(events[offset])
@@ -309,8 +311,8 @@ public struct RarityScorer: Sendable {
             excludedEvents += 1
             return
         }
-        let (detectors, seed) = (detectors, seed)
-        score(event, reportingEveryVerdict: reportingEveryVerdict, counting: scored, key: { detectors[$0].key(for: event, seed: seed) }, body)
+        let seed = seed
+        score(event, reportingEveryVerdict: reportingEveryVerdict, counting: scored, key: { $1.key(for: event, seed: seed) }, body)
     }
 
     /// Scores an event of a chunk of the batch path whose keys the first pass computed.
@@ -319,22 +321,23 @@ public struct RarityScorer: Sendable {
         _ event: ScoringEvent, keys chunk: ChunkKeys, offset: Int,
         counting scored: UnsafeMutableBufferPointer<UInt64>, _ body: (Verdict) -> Void
     ) {
-        score(event, reportingEveryVerdict: false, counting: scored, key: { detector in
-            let key = chunk.rawKey(detector: detector, offset: offset)
+        score(event, reportingEveryVerdict: false, counting: scored, key: { index, _ in
+            let key = chunk.rawKey(detector: index, offset: offset)
             return key == 0 ? nil : KeyHash(rawValue: key)
         }, body)
     }
 
-    /// Scores an event that is not excluded, with its key for each detector.
+    /// Scores an event that is not excluded, with its key for each detector
+    /// (by index and kind; nil when the detector does not apply).
     @inline(__always)
     private mutating func score(
         _ event: ScoringEvent, reportingEveryVerdict: Bool, counting scored: UnsafeMutableBufferPointer<UInt64>,
-        key: (_ detector: Int) -> KeyHash?, _ body: (Verdict) -> Void
+        key: (_ index: Int, _ detector: Detector) -> KeyHash?, _ body: (Verdict) -> Void
     ) {
         let time = event.timestamp.nanosecondsSinceEpoch
         if time >= nextBoundary { advanceClock(to: event.timestamp) }
         for index in detectors.indices {
-            guard let key = key(index) else { continue }
+            guard let key = key(index, detectors[index]) else { continue }
             scored[index] += 1
             if let verdict = verdict(for: key, detector: index, at: time, reportingEveryVerdict: reportingEveryVerdict) {
                 body(verdict)
