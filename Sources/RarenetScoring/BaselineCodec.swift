@@ -1,4 +1,4 @@
-/// The snapshot byte format of a ``Baseline``, version 1. Little-endian:
+/// The snapshot byte format of a ``Baseline``, version 2. Little-endian:
 ///
 ///     header   magic "RNBASELN" (8) · version u16 · flags u16 (0) · payload length u64
 ///     payload  parameters: depth u32 · width u32 · seed u64 · half-life ns i64 · key mode u8
@@ -12,10 +12,14 @@
 ///              per detector: first-seen entries u32 + (key u64 · time ns i64) each
 ///     trailer  CRC-32C u32 of header and payload
 ///
+/// Counters and keys are placed by ``KeyHash`` values, so a change in how a
+/// key is hashed is a new version: version 2 hashes ports with
+/// ``KeyHash/init(port:seed:)``'s multiplication (version 1 mixed them like text).
+///
 /// Pure: bytes in, bytes out. Writing the file atomically is the caller's job.
 enum BaselineCodec {
     static let magic: [UInt8] = Array("RNBASELN".utf8)
-    static let version: UInt16 = 1
+    static let version: UInt16 = 2
     static let headerSize = 20
 
     static func encode(_ baseline: Baseline) -> [UInt8] {

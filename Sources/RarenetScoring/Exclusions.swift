@@ -103,13 +103,16 @@ extension AddressRange {
 
 /// The scorer's ``Exclusions``, arranged for a test per event.
 struct ExclusionFilter: Sendable {
-    private let sensorProcessID: UInt32?
+    /// The sensor's process id, or a value no process id has.
+    private let sensorProcessID: UInt64
     private let userIDs: Set<UInt32>
+    private let hasUserIDs: Bool
     private let destinations: DestinationExclusions
 
     init(_ exclusions: Exclusions) {
-        sensorProcessID = exclusions.sensorProcessID
+        sensorProcessID = exclusions.sensorProcessID.map(UInt64.init) ?? .max
         userIDs = exclusions.userIDs
+        hasUserIDs = !userIDs.isEmpty
         destinations = DestinationExclusions(exclusions.destinations)
     }
 
@@ -118,70 +121,57 @@ struct ExclusionFilter: Sendable {
     /// itself, its user id, or its destination.
     @inline(__always)
     func excludes(_ event: ScoringEvent) -> Bool {
-        if event.process.isExcluded || event.pid == sensorProcessID { return true }
-        if !userIDs.isEmpty, userIDs.contains(event.uid) { return true }
-        guard let destination = event.destinationAddress else { return false }
-        return destinations.contains(destination)
+        if event.process.isExcluded || UInt64(event.pid) == sensorProcessID { return true }
+        if hasUserIDs, userIDs.contains(event.uid) { return true }
+        return destinations.contains(event.destination)
     }
 }
 
 /// The destination ranges the scorer ignores, arranged for a test per event:
-/// per family, the set of first address bytes that some range covers, then
+/// the set of (kind, first address byte) pairs that some range covers, then
 /// the ranges themselves. The default ranges (loopback, unspecified) cover
 /// first bytes 0 and 127 only, so almost every destination is ruled in by one
 /// bit test, without a walk over the ranges.
 struct DestinationExclusions: Sendable {
     private let ipv4: [AddressRange]
     private let ipv6: [AddressRange]
-    private let ipv4FirstBytes: ByteSet
-    private let ipv6FirstBytes: ByteSet
+    /// Bit `256 · k + b` is set when a range covers first byte `b` of
+    /// destinations of kind `k` (``ScoringDestination/kind``; none for no
+    /// destination): twelve words.
+    private let coveredFirstBytes: [UInt64]
 
     init(_ ranges: [AddressRange]) {
         ipv4 = ranges.filter { $0.family == .ipv4 }
         ipv6 = ranges.filter { $0.family == .ipv6 }
-        ipv4FirstBytes = ByteSet(firstBytesOf: ipv4)
-        ipv6FirstBytes = ByteSet(firstBytesOf: ipv6)
-    }
-
-    /// True when a range contains `address`.
-    @inline(__always)
-    func contains(_ address: IPAddress) -> Bool {
-        let firstBytes = address.family == .ipv4 ? ipv4FirstBytes : ipv6FirstBytes
-        return firstBytes.contains(UInt8(truncatingIfNeeded: address.high >> 56)) && rangesContain(address)
-    }
-
-    /// The walk over the ranges of the address's family.
-    @inline(never)
-    private func rangesContain(_ address: IPAddress) -> Bool {
-        (address.family == .ipv4 ? ipv4 : ipv6).contains { $0.contains(address) }
-    }
-}
-
-/// A set of bytes: 256 bits, in four words.
-private struct ByteSet: Sendable {
-    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-
-    /// The first bytes of the addresses in `ranges`: one per range of a
-    /// prefix of 8 bits or more, 2^(8 − prefix) for a shorter one.
-    init(firstBytesOf ranges: [AddressRange]) {
+        var words = [UInt64](repeating: 0, count: 12)
         for range in ranges {
+            let kind = ScoringDestination(IPAddress(family: range.family, high: 0, low: 0)).kind
+            // A prefix shorter than 8 bits covers 2^(8 − prefix) first bytes.
             let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - min(range.prefixLength, 8)))
             for byte in UInt8.min...UInt8.max where byte & mask == range.firstByte & mask {
-                let bit: UInt64 = 1 << (byte & 63)
-                switch byte >> 6 {
-                case 0: words.0 |= bit
-                case 1: words.1 |= bit
-                case 2: words.2 |= bit
-                default: words.3 |= bit
-                }
+                let bit = Self.bitIndex(kind: kind, firstByte: byte)
+                words[bit >> 6] |= 1 << (bit & 63)
             }
         }
+        coveredFirstBytes = words
     }
 
     @inline(__always)
-    func contains(_ byte: UInt8) -> Bool {
-        // Selections rather than a switch: conditional moves, not a jump table.
-        let (low, high) = byte & 64 == 0 ? (words.0, words.2) : (words.1, words.3)
-        return (byte & 128 == 0 ? low : high) >> (byte & 63) & 1 != 0
+    private static func bitIndex(kind: UInt8, firstByte: UInt8) -> Int {
+        Int(kind) &<< 8 | Int(firstByte)
+    }
+
+    /// True when a range contains `destination` (false when there is none).
+    @inline(__always)
+    func contains(_ destination: ScoringDestination) -> Bool {
+        let bit = Self.bitIndex(kind: destination.kind, firstByte: UInt8(truncatingIfNeeded: destination.high &>> 56))
+        return coveredFirstBytes[bit &>> 6] &>> UInt64(bit & 63) & 1 != 0 && rangesContain(destination)
+    }
+
+    /// The walk over the ranges of the destination's family.
+    @inline(never)
+    private func rangesContain(_ destination: ScoringDestination) -> Bool {
+        guard let address = destination.address else { return false }
+        return (address.family == .ipv4 ? ipv4 : ipv6).contains { $0.contains(address) }
     }
 }

@@ -33,17 +33,16 @@ public struct KeyHash: Hashable, Sendable, CustomStringConvertible {
         self.init(rawValue: KeyHash.mix(state ^ word ^ (length << 56)))
     }
 
-    /// The hash of a port number under `seed`; cheap enough to compute per event.
-
+    /// The hash of a port number under `seed`, computed per event: one
+    /// multiplication and a fold of the high half into the low half of the
+    /// port XORed with a mix of the seed. Both steps are bijections, so
+    /// distinct ports never share a hash; the fold gives the low bits (the
+    /// table slot, the sketch's first row index) and the high bits (the
+    /// sketch's row step) a dependence on every bit of the port.
+    @inline(__always)
     public init(port: UInt16, seed: UInt64) {
-        self.init(rawValue: KeyHash.mix(seed ^ KeyHash.portDomain ^ UInt64(port)))
-    }
-
-    /// The hash of this key combined with a port, for detectors keyed on a pair
-    /// (process and port).
-
-    public func combined(withPort port: UInt16) -> KeyHash {
-        KeyHash(rawValue: KeyHash.mix(rawValue ^ KeyHash.portDomain ^ UInt64(port)))
+        let product = (KeyHash.mix(seed ^ KeyHash.portDomain) ^ UInt64(port)) &* 0x9E37_79B9_7F4A_7C15
+        self.init(rawValue: product ^ (product &>> 32))
     }
 
     public var description: String {

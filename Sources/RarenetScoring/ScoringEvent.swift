@@ -26,8 +26,13 @@ public struct ScoringEvent: Sendable, Hashable {
     /// Process id, to exclude the sensor's own process.
     public var pid: UInt32
     public var uid: UInt32
-    public var destinationAddress: IPAddress?
+    public var destinationAddress: IPAddress? {
+        get { destination.address }
+        set { destination = ScoringDestination(newValue) }
+    }
     public var destinationPort: UInt16?
+    /// The destination address, stored as the exclusion test reads it.
+    private(set) var destination: ScoringDestination
 
     public init(
         timestamp: EventTimestamp,
@@ -43,7 +48,7 @@ public struct ScoringEvent: Sendable, Hashable {
         self.process = process
         self.pid = pid
         self.uid = uid
-        self.destinationAddress = destinationAddress
+        self.destination = ScoringDestination(destinationAddress)
         self.destinationPort = destinationPort
     }
 
@@ -54,6 +59,34 @@ public struct ScoringEvent: Sendable, Hashable {
             timestamp: event.timestamp, action: event.action, process: process, pid: event.pid, uid: event.uid,
             destinationAddress: event.destinationAddress, destinationPort: event.destinationPort
         )
+    }
+}
+
+/// An optional destination address laid out for the exclusion test of every
+/// event: its kind is a number (0 for none) that indexes a table, where an
+/// `IPAddress?` would need a test for `nil` first.
+struct ScoringDestination: Sendable, Hashable {
+    /// 0 for no address, 1 for IPv4, 2 for IPv6.
+    let kind: UInt8
+    /// The address's halves, as in ``IPAddress`` (zero for no address).
+    let high: UInt64
+    let low: UInt64
+
+    init(_ address: IPAddress?) {
+        kind = switch address?.family {
+        case nil: 0
+        case .ipv4: 1
+        case .ipv6: 2
+        }
+        (high, low) = (address?.high ?? 0, address?.low ?? 0)
+    }
+
+    var address: IPAddress? {
+        switch kind {
+        case 1: IPAddress(family: .ipv4, high: high, low: low)
+        case 2: IPAddress(family: .ipv6, high: high, low: low)
+        default: nil
+        }
     }
 }
 

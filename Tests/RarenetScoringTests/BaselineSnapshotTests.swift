@@ -66,14 +66,14 @@ struct BaselineSnapshotTests {
         let bytes = learned.bytes
         var flipped = bytes
         flipped[bytes.count / 2] ^= 0x10
-        var otherVersion = bytes
-        otherVersion[8] = 2
+        var olderVersion = bytes
+        olderVersion[8] = 1
         return [
             ("flipped byte", flipped, { if case .checksumMismatch = $0 { true } else { false } }),
             ("flipped checksum", bytes.dropLast() + [bytes.last! ^ 1], { if case .checksumMismatch = $0 { true } else { false } }),
             ("truncated", Array(bytes.dropLast(100)), { if case .truncated = $0 { true } else { false } }),
             ("truncated header", Array(bytes.prefix(12)), { if case .truncated = $0 { true } else { false } }),
-            ("other version", otherVersion, { $0 == .unsupportedVersion(found: 2, supported: 1) }),
+            ("older version", olderVersion, { $0 == .unsupportedVersion(found: 1, supported: 2) }),
             ("foreign file", Array("{\"ts\": 1, \"action\": \"connect\"}\n".utf8), { $0 == .notASnapshot }),
             ("empty file", [], { $0 == .notASnapshot }),
         ]

@@ -30,9 +30,23 @@ struct DestinationExclusionsTests {
         var excluded = 0
         for address in addresses {
             let expected = Self.ranges.contains { $0.contains(address) }
-            #expect(exclusions.contains(address) == expected, "\(address)")
+            #expect(exclusions.contains(ScoringDestination(address)) == expected, "\(address)")
             if expected { excluded += 1 }
         }
         #expect(excluded > 10_000)
+    }
+
+    @Test("an event without a destination is never ruled out by a range, not even by the whole address space")
+    func noDestination() {
+        #expect(!DestinationExclusions(Self.ranges).contains(ScoringDestination(nil)))
+        #expect(!DestinationExclusions(["0.0.0.0/0", "::/0"].map { AddressRange($0)! }).contains(ScoringDestination(nil)))
+        #expect(DestinationExclusions(["0.0.0.0/0"].map { AddressRange($0)! }).contains(ScoringDestination(IPAddress("192.0.2.1"))))
+    }
+
+    @Test("the scoring view keeps the destination it was given")
+    func destinationRoundTrip() {
+        for address in [nil, IPAddress("192.0.2.1"), IPAddress("2001:db8::1"), IPAddress("::")] {
+            #expect(ScoringDestination(address).address == address)
+        }
     }
 }

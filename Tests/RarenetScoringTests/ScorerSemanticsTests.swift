@@ -205,11 +205,9 @@ struct ScorerSemanticsTests {
     }
 
     @Test("key mode: executable path by default, comm with .name")
-    func keyMode() throws {
+    func keyMode() {
         var configuration = ScoringConfiguration()
-        let byExecutable = try RarityScorer(configuration: configuration)
         configuration.keyMode = .name
-        let byName = try RarityScorer(configuration: configuration)
         let seed = configuration.sketch.seed
         #expect(ScoringConfiguration().processKey(executable: "/usr/bin/python3", comm: "python3", user: nil).hash == KeyHash("/usr/bin/python3", seed: seed))
         #expect(ScoringConfiguration().processKey(executable: nil, comm: "python3", user: nil).hash == KeyHash("python3", seed: seed))
