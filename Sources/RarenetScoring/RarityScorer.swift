@@ -158,7 +158,7 @@ public struct RarityScorer: Sendable {
     /// cover misses to the last-level cache, few enough that what they load
     /// is still in the L1 cache when the next pass reads it, and at most 64
     /// (one bit each in a mask).
-    private static let chunkSize = 32
+    private static let chunkSize = 64
 
     /// What the first pass of the batch path found for a chunk: per detector
     /// a row of ``chunkSize`` raw keys (0 where the detector does not apply or

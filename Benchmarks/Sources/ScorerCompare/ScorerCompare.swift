@@ -31,9 +31,12 @@ struct ScorerCompare: ParsableCommand {
     @Flag(help: "Only score with the sketch scorer, --rounds times per stream, and print nothing: a loop for a profiler (perf record, perf stat).")
     var sketchOnly = false
 
+    @Option(name: .customLong("stream"), help: "A stream to score (repeat the option for several; default: every stream).")
+    var streams: [EventStream.Server] = EventStream.Server.allCases
+
     func run() throws {
         if sketchOnly {
-            for stream in EventStream.Server.allCases.map(\.stream) {
+            for stream in streams.map(\.stream) {
                 for _ in 0..<rounds { _ = Self.sketchRate(stream) }
             }
             return
@@ -43,7 +46,7 @@ struct ScorerCompare: ParsableCommand {
         print("stream".padding(34) + "sketch p50".leftPadding(14) + "exact p50".leftPadding(14) + "ratio p50".leftPadding(11)
             + "p10".leftPadding(8) + "p90".leftPadding(8))
         var failed = false
-        for stream in EventStream.Server.allCases.map(\.stream) {
+        for stream in streams.map(\.stream) {
             var sketch: [Double] = []
             var exact: [Double] = []
             for round in 0...rounds {
@@ -127,5 +130,12 @@ struct ScorerCompare: ParsableCommand {
         body()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &end)
         return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+    }
+}
+
+extension EventStream.Server: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let server = Self.allCases.first(where: { "\($0)" == argument }) else { return nil }
+        self = server
     }
 }
