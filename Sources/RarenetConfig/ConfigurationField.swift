@@ -31,6 +31,8 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
     case threshold = "scoring.threshold"
     /// `scoring.half_life`, stored in `configuration.scoring.halfLife`.
     case halfLife = "scoring.half_life"
+    /// `scoring.bucket_key_capacity`, stored in `configuration.scoring.bucketKeyCapacity`.
+    case bucketKeyCapacity = "scoring.bucket_key_capacity"
     /// `scoring.sketch.width`, stored in `configuration.scoring.sketch.width`.
     case sketchWidth = "scoring.sketch.width"
     /// `scoring.sketch.depth`, stored in `configuration.scoring.sketch.depth`.
@@ -105,6 +107,8 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
             configuration.scoring.threshold = try value.number(in: 0...100)
         case .halfLife:
             configuration.scoring.halfLife = try value.duration(in: .seconds(1) ... .days(3650))
+        case .bucketKeyCapacity:
+            configuration.scoring.bucketKeyCapacity = try value.integer(in: 1...ScoringConfiguration.maximumTableCapacity)
         case .sketchWidth:
             configuration.scoring.sketch.width = try value.integer(in: 256...(1 << 24), powerOfTwo: true)
         case .sketchDepth:

@@ -12,6 +12,7 @@ extension ScoringConfiguration {
         learningPeriod = scoring.learningPeriod
         threshold = scoring.threshold
         halfLife = scoring.halfLife
+        bucketKeyCapacity = scoring.bucketKeyCapacity
         sketch = SketchParameters(depth: scoring.sketch.depth, width: scoring.sketch.width, seed: scoring.sketch.seed)
         keyMode = scoring.key == .executable ? .executable : .name
         detectors = scoring.detectors.map { $0 == .rareProcess ? .rareProcess : .rarePort }

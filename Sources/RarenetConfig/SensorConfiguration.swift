@@ -109,6 +109,10 @@ public struct SensorConfiguration: Sendable, Hashable {
         public var threshold = 50.0
         /// `scoring.half_life`: how fast old counts fade, 1s to 3650d. Default 14d.
         public var halfLife = Duration.seconds(14 * 86_400)
+        /// `scoring.bucket_key_capacity`: distinct keys per detector a bucket keeps
+        /// with their score, 1 to 1048576; more are counted but scored on the slow
+        /// path (`rarenet_bucket_keys_overflowed_total`). Default 32768.
+        public var bucketKeyCapacity = 32_768
         /// `scoring.sketch`: the count-min sketch's shape and hash seed.
         public var sketch = Sketch()
     }

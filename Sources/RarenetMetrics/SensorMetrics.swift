@@ -337,11 +337,13 @@ public struct KernelDropTotals: Sendable, Hashable {
     }
 }
 
-/// The metrics of one detector: alerts emitted and suppressed, and how full its sketch is.
+/// The metrics of one detector: alerts emitted and suppressed, how full its
+/// sketch is, and the keys its bucket tables had no room for.
 public struct DetectorMetrics: Sendable {
     private let alertsEmitted: Counter
     private let alertsSuppressed: [SensorMetrics.SuppressionReason: Counter]
     private let sketchFillRatio: Gauge
+    private let bucketKeysOverflowed: Counter
 
     fileprivate init(detector: String, registry: PrometheusCollectorRegistry) {
         let label = ("detector", detector)
@@ -364,6 +366,14 @@ public struct DetectorMetrics: Sendable {
             ),
             labels: [label]
         )
+        bucketKeysOverflowed = registry.makeCounter(
+            descriptor: .rarenet(
+                "bucket_keys_overflowed", unit: "total",
+                help: "Keys a bucket's table had no room for, by detector: counted, but scored on the slow path at each event. "
+                    + "Raise scoring.bucket_key_capacity when this grows."
+            ),
+            labels: [label]
+        )
     }
 
     /// Counts one emitted alert.
@@ -379,6 +389,11 @@ public struct DetectorMetrics: Sendable {
     /// Sets the fraction (0...1) of the sketch's counters that are non-zero.
     public func setSketchFillRatio(_ ratio: Double) {
         sketchFillRatio.set(ratio)
+    }
+
+    /// Counts keys that did not fit a bucket's key table.
+    public func recordBucketKeysOverflowed(_ count: Int) {
+        bucketKeysOverflowed.increment(by: Int64(count))
     }
 }
 

@@ -167,6 +167,30 @@ public struct Baseline: Sendable {
         self.firstSeen = firstSeen
     }
 
+    /// This baseline with key tables of the given capacities: itself when
+    /// they are its own, else a copy whose tables hold the same entries (a
+    /// bucket's keys beyond the new capacity go to its overflow bitmap, as
+    /// they would have when scored; first-seen times beyond it are dropped).
+    func resizingKeyTables(bucketKeyCapacity: Int, firstSeenCapacity: Int) -> Baseline {
+        guard bucketKeyCapacity != self.bucketKeyCapacity || firstSeenCapacity != self.firstSeenCapacity else { return self }
+        let counts = counts.map { old in
+            var resized = ScaleCounts(
+                sketch: old.sketch, present: BoundedKeyTable(capacity: bucketKeyCapacity, emptyValue: .nan), overflow: old.overflow
+            )
+            old.present.forEach { key, score in _ = resized.markPresent(key, score: score) }
+            return resized
+        }
+        let firstSeen = firstSeen.map { old in
+            var resized = BoundedKeyTable<Int64>(capacity: firstSeenCapacity, emptyValue: 0)
+            old.forEach { key, time in resized.insert(key, value: time) }
+            return resized
+        }
+        return Baseline(
+            parameters: parameters, bucketKeyCapacity: bucketKeyCapacity, firstSeenCapacity: firstSeenCapacity,
+            clocks: isStarted ? clocks : nil, counts: counts, firstSeen: firstSeen
+        )
+    }
+
     /// Where `counts` keeps the counts of the `detector`-th detector at `scale`.
     @inline(__always)
     func countsIndex(detector: Int, scale: Int) -> Int {

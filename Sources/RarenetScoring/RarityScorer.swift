@@ -49,12 +49,15 @@ public struct RarityScorer: Sendable {
 
     /// Replaces the baseline with `restored` (a decoded or merged snapshot).
     /// Refuses, with the first differing parameter, a baseline built with
-    /// other parameters than this scorer's configuration.
+    /// other parameters than this scorer's configuration. Key tables of
+    /// another capacity are rebuilt at this configuration's capacities.
     public mutating func restore(_ restored: Baseline) throws(SnapshotError) {
         if let difference = restored.parameters.firstDifference(from: baseline.parameters) {
             throw .parameterMismatch(parameter: difference.parameter, snapshot: difference.this, expected: difference.other)
         }
-        baseline = restored
+        baseline = restored.resizingKeyTables(
+            bucketKeyCapacity: configuration.bucketKeyCapacity, firstSeenCapacity: configuration.firstSeenCapacity
+        )
         baselineDidChange()
     }
 

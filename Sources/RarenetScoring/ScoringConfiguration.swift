@@ -26,10 +26,12 @@ public struct ScoringConfiguration: Sendable, Hashable {
     /// The window of ``alertCap``, aligned to the epoch. Default 15 minutes.
     public var alertCapWindow: Duration = .seconds(15 * 60)
     /// Distinct keys per detector a bucket remembers exactly (and caches the
-    /// score of); more spill into a bitmap with plain update. Default 16 384
-    /// (about 320 KiB per table; three tables per detector: two scales and
-    /// the score cache).
-    public var bucketKeyCapacity: Int = 16_384
+    /// score of); more spill into a bitmap with plain update, and each of
+    /// their events takes the scorer's slow path, so size it above the
+    /// distinct processes a day on the host (the detector statistics count
+    /// the spilled keys). Default 32 768: 1 MiB of slots per table, and
+    /// 12 bytes per key listed; two tables (one per scale) per detector.
+    public var bucketKeyCapacity: Int = 32_768
     /// Keys per detector whose first-seen time is kept. Default 65 536 (about 2.3 MiB).
     public var firstSeenCapacity: Int = 65_536
     /// The sketch is saturated when a never-seen key looks seen (estimate ≥ ½

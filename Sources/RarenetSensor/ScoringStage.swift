@@ -26,6 +26,8 @@ final class ScoringStage: @unchecked Sendable {
     private let persistence: BaselinePersistence?
     private let logger: Logger
     private var publishedEvictions: UInt64 = 0
+    /// Per detector, the overflowed keys already added to the metric.
+    private var publishedOverflows: [Detector: UInt64] = [:]
     private var saturatedDetectors: Set<Detector> = []
 
     /// How often the stage exports the baseline's health and resynchronizes its clock.
@@ -124,6 +126,11 @@ final class ScoringStage: @unchecked Sendable {
         for detector in configuration.detectors {
             guard let health = scoring.scorer.health(of: detector) else { continue }
             detectorMetrics[detector]?.setSketchFillRatio(health.fillRatio)
+            let overflows = scoring.scorer.statistics(for: detector).overflowedKeys
+            if overflows > publishedOverflows[detector, default: 0] {
+                detectorMetrics[detector]?.recordBucketKeysOverflowed(Int(overflows - publishedOverflows[detector, default: 0]))
+                publishedOverflows[detector] = overflows
+            }
             reportSaturation(of: detector, health)
         }
         if let persistence, persistence.isDue() {

@@ -42,6 +42,7 @@ struct ConfigurationTests {
               learning_period: 0s
               threshold: 72.5
               half_life: 7d
+              bucket_key_capacity: 100000
               sketch: {width: 1048576, depth: 6, seed: 42}
             alerting: {realert_interval: 2h, cap: 10, cap_window: 1h}
             process_table: {capacity: 4096}
@@ -64,6 +65,7 @@ struct ConfigurationTests {
         expected.scoring.learningPeriod = .zero
         expected.scoring.threshold = 72.5
         expected.scoring.halfLife = .seconds(7 * 86_400)
+        expected.scoring.bucketKeyCapacity = 100_000
         expected.scoring.sketch.width = 1 << 20
         expected.scoring.sketch.depth = 6
         expected.scoring.sketch.seed = 42
@@ -95,7 +97,7 @@ struct ConfigurationTests {
         BadCase(yaml: "scorin:\n  threshold: 60", line: 1, field: "scorin",
                 reason: "unknown field (expected one of: alerting, capture, exclusions, outputs, process_table, scoring, state)"),
         BadCase(yaml: "scoring:\n  treshold: 60", line: 2, field: "scoring.treshold",
-                reason: "unknown field (expected one of: bucket_span, detectors, half_life, key, learning_period, sketch, threshold)"),
+                reason: "unknown field (expected one of: bucket_key_capacity, bucket_span, detectors, half_life, key, learning_period, sketch, threshold)"),
         BadCase(yaml: "scoring:\n  sketch:\n    size: 3", line: 3, field: "scoring.sketch.size", reason: "unknown field"),
         BadCase(yaml: "scoring:\n  threshold: 150", line: 2, field: "scoring.threshold",
                 reason: #"must be a number from 0 to 100 (got "150")"#),
@@ -138,6 +140,7 @@ struct ConfigurationTests {
         BadCase(yaml: "exclusions:\n  users: [\"a b\"]", line: 2, field: "exclusions.users", reason: "must be a user name or id"),
         BadCase(yaml: "alerting:\n  cap: 0", line: 2, field: "alerting.cap", reason: "must be an integer from 1 to 100000"),
         BadCase(yaml: "process_table:\n  capacity: lots", line: 2, field: "process_table.capacity", reason: "must be an integer"),
+        BadCase(yaml: "scoring:\n  bucket_key_capacity: 0", line: 2, field: "scoring.bucket_key_capacity", reason: "must be an integer from 1 to 1048576"),
         BadCase(yaml: "scoring: 5", line: 1, field: "scoring", reason: "must be a mapping of fields"),
         BadCase(yaml: "- capture", line: 1, field: nil, reason: "must be a mapping of fields"),
         BadCase(yaml: "scoring:\n  threshold: [50", line: 3, field: nil, reason: "invalid YAML"),

@@ -48,6 +48,51 @@ struct BaselineSnapshotTests {
         #expect(compared > 10_000)
     }
 
+    @Test("restored at a larger key-table capacity, a snapshot gives identical scores and takes the new capacity")
+    func largerCapacity() throws {
+        var original = Self.learned.scorer
+        var configuration = Self.configuration
+        (configuration.bucketKeyCapacity, configuration.firstSeenCapacity) = (1 << 16, 1 << 17)
+        var restored = try RarityScorer(configuration: configuration)
+        try restored.restore(Baseline(decoding: Self.learned.bytes, expecting: nil))
+        #expect(restored.baseline.bucketKeyCapacity == 1 << 16 && restored.baseline.firstSeenCapacity == 1 << 17)
+        #expect(restored.baseline.counts.map(\.present.count) == original.baseline.counts.map(\.present.count))
+        #expect(restored.baseline.firstSeen.map(\.count) == original.baseline.firstSeen.map(\.count))
+        var compared = 0
+        for event in Self.events(days: 3, seed: 22) where event.timestamp.nanosecondsSinceEpoch >= TestTime.origin + 2 * TestTime.day {
+            var (originalScores, restoredScores): ([Double], [Double]) = ([], [])
+            original.score(event) { originalScores.append($0.score) }
+            restored.score(event) { restoredScores.append($0.score) }
+            #expect(originalScores == restoredScores)
+            compared += originalScores.count
+        }
+        #expect(compared > 10_000)
+    }
+
+    @Test("restored at a smaller key-table capacity, the keys that do not fit are still counted when their bucket completes")
+    func smallerCapacity() throws {
+        var original = Self.learned.scorer
+        var configuration = Self.configuration
+        (configuration.bucketKeyCapacity, configuration.firstSeenCapacity) = (2, 2)
+        var restored = try RarityScorer(configuration: configuration)
+        try restored.restore(Baseline(decoding: Self.learned.bytes, expecting: nil))
+        #expect(restored.baseline.counts.allSatisfy { $0.present.count <= 2 } && restored.baseline.firstSeen.allSatisfy { $0.count <= 2 })
+        var present: [KeyHash] = []
+        original.baseline.counts[original.baseline.countsIndex(detector: 0, scale: 0)].present.forEach { key, _ in present.append(key) }
+        #expect(present.count > 2)
+        let nextBucket = EventTimestamp(nanosecondsSinceEpoch: original.baseline.nextBoundary)
+        original.advanceClock(to: nextBucket)
+        restored.advanceClock(to: nextBucket)
+        for key in present {
+            // The overflow bitmap adds with plain update, which never counts below conservative update.
+            let (restoredCount, originalCount) = (
+                restored.baseline.estimate(key, detector: .rareProcess, scaleIndex: 0) ?? 0,
+                original.baseline.estimate(key, detector: .rareProcess, scaleIndex: 0) ?? .infinity
+            )
+            #expect(restoredCount >= originalCount * (1 - 1e-6))
+        }
+    }
+
     @Test("the default size round-trips too")
     func defaultSizeRoundTrip() throws {
         var scorer = try RarityScorer(configuration: ScoringConfiguration())
