@@ -115,15 +115,31 @@ public struct CountMinSketch: Sendable, Equatable {
 
     /// Asks the CPU to start loading the key's counters (one cache line per row).
     @inline(__always)
-    func prefetch(_ key: KeyHash) {
-        for row in 0..<parameters.depth { rarenet_prefetch(counterAddress(key, row: row)) }
+    func prefetch(_ key: KeyHash) { prefetcher.prefetch(key) }
+
+    /// The counters' address and the sketch's shape, for prefetches in a
+    /// loop that reads the sketch without a retain of its array per key.
+    /// Like the pointer of `withUnsafeBufferPointer`, the address is the
+    /// counters' only until the sketch changes: take a new one after every
+    /// change (an outdated one prefetches the wrong lines; a prefetch never faults).
+    struct Prefetcher {
+        fileprivate let counters: UnsafePointer<Float>
+        fileprivate let depth: Int
+        fileprivate let width: Int
+        fileprivate let mask: UInt32
+
+        /// Asks the CPU to start loading the key's counters (one cache line per row).
+        @inline(__always)
+        func prefetch(_ key: KeyHash) {
+            for row in 0..<depth { rarenet_prefetch(counters + CountMinSketch.slot(key, row: row, width: width, mask: mask)) }
+        }
     }
 
-    /// The address of the key's counter in `row`, for a prefetch only (used
-    /// after the buffer access; a prefetch never faults).
-    @inline(__always)
-    private func counterAddress(_ key: KeyHash, row: Int) -> UnsafeRawPointer {
-        counters.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress! + slot(key, row: row)) }
+    /// A prefetcher for the counters as they are now (see ``Prefetcher``).
+    var prefetcher: Prefetcher {
+        counters.withUnsafeBufferPointer {
+            Prefetcher(counters: $0.baseAddress!, depth: parameters.depth, width: parameters.width, mask: mask)
+        }
     }
 
     /// The key's counter in each row (the merge bound is stated per row).

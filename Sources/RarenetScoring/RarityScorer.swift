@@ -132,21 +132,21 @@ public struct RarityScorer: Sendable {
         let detectorCount = detectors.count
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * Self.chunkSize * detectorCount) { keys in
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: detectorCount) { marked in
-        withUnsafeTemporaryAllocation(of: BoundedKeyTable<Float>.Reader.self, capacity: detectorCount) { keySets in
-            readKeySets(into: keySets)
+        withUnsafeTemporaryAllocation(of: DetectorReaders.self, capacity: detectorCount) { readers in
+            readDetectors(into: readers)
             countingScoredEvents { scorer, scored in
                 func chunk(at start: Int) -> Range<Int> { start..<min(start + Self.chunkSize, events.count) }
                 var current = ChunkKeys(keys: keys, half: 0)
                 var next = ChunkKeys(keys: keys, half: 1)
-                if !events.isEmpty { scorer.computeKeys(of: events.extracting(chunk(at: 0)), into: &current, prefetchingIn: keySets) }
+                if !events.isEmpty { scorer.computeKeys(of: events.extracting(chunk(at: 0)), into: &current, prefetchingIn: readers) }
                 var start = 0
                 while start < events.count {
                     let range = chunk(at: start)
                     if range.upperBound < events.count {
-                        scorer.computeKeys(of: events.extracting(chunk(at: range.upperBound)), into: &next, prefetchingIn: keySets)
+                        scorer.computeKeys(of: events.extracting(chunk(at: range.upperBound)), into: &next, prefetchingIn: readers)
                     }
                     scorer.scoreChunk(
-                        events.extracting(range), keys: current, keySets: keySets, marked: marked, counting: scored
+                        events.extracting(range), keys: current, readers: readers, marked: marked, counting: scored
                     ) { body(start + $0, $1) }
                     swap(&current, &next)
                     start = range.upperBound
@@ -187,22 +187,51 @@ public struct RarityScorer: Sendable {
         func isExcluded(_ offset: Int) -> Bool { excluded &>> offset & 1 != 0 }
     }
 
-    /// Points `readers` at the key set of the bucket in progress of each
-    /// detector: at the start of a batch and after anything that may change them.
+    /// What the batch path reads of one detector's counts, through pointers
+    /// that stay in registers (no retain per use). Like the pointer of
+    /// `withUnsafeBufferPointer`, valid only until the counts change or are
+    /// copied: ``readDetectors(into:)`` takes new ones after anything that may
+    /// change them.
+    private struct DetectorReaders {
+        /// The key set of the bucket in progress at the finest scale.
+        let keySet: BoundedKeyTable<Float>.Reader
+        /// The finest scale's sketch, for the miss path's prefetches.
+        let sketch: CountMinSketch.Prefetcher
+        /// The next coarser scale's key set, for the miss path's prefetches.
+        let coarserKeySet: BoundedKeyTable<Float>.Reader?
+
+        /// Prefetches what the miss path reads for `key`: its counters at the
+        /// finest scale and its slot at the next coarser one, whose key set
+        /// usually holds the key's score there (the key was seen earlier in
+        /// the day), sparing that scale's sketch.
+        @inline(__always)
+        func prefetchMissPath(of key: KeyHash) {
+            sketch.prefetch(key)
+            coarserKeySet?.prefetch(key)
+        }
+    }
+
+    /// Points `readers` at each detector's counts: at the start of a batch
+    /// and after anything that may change them.
     @inline(__always)
-    private func readKeySets(into readers: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>) {
+    private func readDetectors(into readers: UnsafeMutableBufferPointer<DetectorReaders>) {
         for detector in detectors.indices {
-            readers.initializeElement(at: detector, to: baseline.counts[baseline.countsIndex(detector: detector, scale: 0)].present.reader)
+            let finest = baseline.countsIndex(detector: detector, scale: 0)
+            readers.initializeElement(at: detector, to: DetectorReaders(
+                keySet: baseline.counts[finest].present.reader,
+                sketch: baseline.counts[finest].sketch.prefetcher,
+                coarserKeySet: countFactors.count > 1 ? baseline.counts[finest + 1].present.reader : nil
+            ))
         }
     }
 
     /// The first pass over a chunk: which events are excluded (counted here),
     /// their latest time, and their keys, with a prefetch of the slot where
     /// each key's lookup begins.
-    @inline(__always)
+    @inline(never)
     private mutating func computeKeys(
         of events: Span<ScoringEvent>, into chunk: inout ChunkKeys,
-        prefetchingIn keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>
+        prefetchingIn readers: UnsafeMutableBufferPointer<DetectorReaders>
     ) {
         // A local copy: its fields stay in registers across the loop.
         let exclusionFilter = exclusionFilter
@@ -218,8 +247,8 @@ public struct RarityScorer: Sendable {
             // Each case passes its kind as a constant, so that the loop is
             // compiled for that detector's key alone.
             switch detectors[detector] {
-            case .rareProcess: computeKeys(.rareProcess, of: events, excluded: excluded, into: row, prefetchingIn: keySets[detector])
-            case .rarePort: computeKeys(.rarePort, of: events, excluded: excluded, into: row, prefetchingIn: keySets[detector])
+            case .rareProcess: computeKeys(.rareProcess, of: events, excluded: excluded, into: row, prefetchingIn: readers[detector].keySet)
+            case .rarePort: computeKeys(.rarePort, of: events, excluded: excluded, into: row, prefetchingIn: readers[detector].keySet)
             }
         }
     }
@@ -242,7 +271,7 @@ public struct RarityScorer: Sendable {
     /// calling `body` with the offset in the chunk and each verdict that needs action.
     @inline(__always)
     private mutating func scoreChunk(
-        _ events: Span<ScoringEvent>, keys chunk: ChunkKeys, keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
+        _ events: Span<ScoringEvent>, keys chunk: ChunkKeys, readers: UnsafeMutableBufferPointer<DetectorReaders>,
         marked: UnsafeMutableBufferPointer<UInt64>, counting scored: UnsafeMutableBufferPointer<UInt64>,
         _ body: (_ offset: Int, _ verdict: Verdict) -> Void
     ) {
@@ -253,7 +282,7 @@ public struct RarityScorer: Sendable {
                 if events[offset].timestamp.nanosecondsSinceEpoch >= nextBoundary { boundary = offset }
             }
         }
-        lookUpKeys(count: boundary, chunk, in: keySets, marking: marked, counting: scored)
+        lookUpKeys(count: boundary, chunk, in: readers, marking: marked, counting: scored)
         var pending = marked.reduce(0, |)
         while pending != 0 {
             let offset = pending.trailingZeroBitCount
@@ -269,8 +298,8 @@ public struct RarityScorer: Sendable {
         for offset in boundary..<events.count where !chunk.isExcluded(offset) {
             score(events[offset], keys: chunk, offset: offset, counting: scored) { body(offset, $0) }
         }
-        // The key sets may have been emptied or copied (copy-on-write).
-        readKeySets(into: keySets)
+        // The counts may have been emptied or copied (copy-on-write).
+        readDetectors(into: readers)
     }
 
     /// The second pass over the first `count` events of a chunk: counts the
@@ -278,9 +307,9 @@ public struct RarityScorer: Sendable {
     /// events whose key needs more than its cached score (absent, unknown,
     /// recently alerted, or over the threshold after learning), with a
     /// prefetch of what the miss path reads for a key not there.
-    @inline(__always)
+    @inline(never)
     private func lookUpKeys(
-        count: Int, _ chunk: ChunkKeys, in keySets: UnsafeMutableBufferPointer<BoundedKeyTable<Float>.Reader>,
+        count: Int, _ chunk: ChunkKeys, in readers: UnsafeMutableBufferPointer<DetectorReaders>,
         marking marked: UnsafeMutableBufferPointer<UInt64>, counting scored: UnsafeMutableBufferPointer<UInt64>
     ) {
         // A cached score needs no action when it is positive (not marked
@@ -290,7 +319,7 @@ public struct RarityScorer: Sendable {
         // absent here) have bits above those of +infinity.
         let noActionBelow = (isLearningCached ? Float.infinity : threshold).bitPattern
         for detector in detectors.indices {
-            let keySet = keySets[detector]
+            let keySet = readers[detector].keySet
             var (mask, keyCount): (UInt64, UInt64) = (0, 0)
             for offset in 0..<count where chunk.rawKey(detector: detector, offset: offset) != 0 {
                 let key = KeyHash(rawValue: chunk.rawKey(detector: detector, offset: offset))
@@ -298,21 +327,10 @@ public struct RarityScorer: Sendable {
                 let cached = keySet.value(for: key) ?? .nan
                 if cached.bitPattern < noActionBelow { continue }
                 mask |= 1 << offset
-                if cached.isNaN { prefetchMissPath(of: key, detector: detector) }
+                if cached.isNaN { readers[detector].prefetchMissPath(of: key) }
             }
             marked[detector] = mask
             scored[detector] &+= keyCount
-        }
-    }
-
-    /// Prefetches what the miss path reads for `key`.
-    @inline(__always)
-    private func prefetchMissPath(of key: KeyHash, detector: Int) {
-        let finest = baseline.countsIndex(detector: detector, scale: 0)
-        // Read in place: a copy of a `ScaleCounts` would retain and release its storage.
-        for scale in countFactors.indices {
-            baseline.counts[finest + scale].sketch.prefetch(key)
-            if scale > 0 { baseline.counts[finest + scale].present.prefetch(key) }
         }
     }
 
