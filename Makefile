@@ -24,7 +24,7 @@ BENCH_FLOOR     ?= 0.7
 # room for a noisy machine and fails a return to the 2.5-3.8x of the previous
 # batch path, or a scorer that lost its score cache, which sends every event
 # down the miss path).
-SCORER_FLOOR    ?= 3
+SCORER_FLOOR    ?= 4
 # libFuzzer seconds per target: `make fuzz`, and the short run inside `make test`.
 FUZZ_SECONDS    ?= 600
 FUZZ_CI_SECONDS ?= 30
