@@ -3,7 +3,7 @@ import CRarenetPrefetch
 /// An open-addressing hash table from ``KeyHash`` to `Value` that never grows
 /// past `capacity` entries: an insertion into a full table is refused, so the
 /// memory is fixed at creation (about `capacity · 4/3` slots plus a list of
-/// the keys and their slots).
+/// the keys and their slots, both allocated at once).
 ///
 /// The scorer uses it two ways: the keys present in the bucket in progress,
 /// each with its cached score (`Float`), and the first-seen times (`Int64`). Keys are already well-mixed hashes, so the slot is the low
@@ -19,15 +19,10 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         var value: Value
     }
 
-    /// The slots, allocated once; shared by copies of the table until one of
-    /// them changes (copy-on-write).
-    private var storage: SlotStorage<Slot>
-    /// The keys, in insertion order, and the slot each is in.
-    private var insertedKeys: [UInt64] = []
-    private var insertedSlots: [Int32] = []
+    /// The slots and the list of entries, allocated once; shared by copies of
+    /// the table until one of them changes (copy-on-write).
+    private var storage: TableStorage<Slot>
     private let mask: Int
-    /// The most entries the table accepts.
-    let capacity: Int
 
     /// The result of ``insert(_:value:)``.
     enum Insertion: Equatable {
@@ -44,13 +39,15 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         precondition((1...(1 << 30)).contains(capacity), "table capacity must be within 1...2^30")
         var slots = 4
         while slots < capacity + capacity / 3 + 1 { slots <<= 1 }
-        self.storage = SlotStorage(count: slots, repeating: Slot(key: 0, value: emptyValue))
+        self.storage = TableStorage(slotCount: slots, repeating: Slot(key: 0, value: emptyValue), capacity: capacity)
         self.mask = slots - 1
-        self.capacity = capacity
     }
 
+    /// The most entries the table accepts.
+    var capacity: Int { storage.capacity }
+
     /// The number of entries.
-    var count: Int { insertedKeys.count }
+    var count: Int { storage.count }
 
     /// A read-only view for lookups in a loop: a pointer to the slots and the
     /// mask, so a lookup is one probe sequence with nothing to load first.
@@ -106,10 +103,10 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     @inline(__always)
     func prefetch(_ key: KeyHash) { reader.prefetch(key) }
 
-    /// The slots, for writing: copied first when another table shares them.
-    private mutating func uniqueSlots() -> UnsafeMutablePointer<Slot> {
+    /// The storage, for writing: copied first when another table shares it.
+    private mutating func uniqueStorage() -> TableStorage<Slot> {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage.slots
+        return storage
     }
 
     /// Adds `key` with `value` unless it is present or the table is full.
@@ -117,17 +114,15 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     mutating func insert(_ key: KeyHash, value: Value) -> Insertion {
         let index = reader.slotIndex(of: key.rawValue)
         if storage.slots[index].key != 0 { return .present }
-        if insertedKeys.count >= capacity { return .full }
-        uniqueSlots()[index] = Slot(key: key.rawValue, value: value)
-        insertedKeys.append(key.rawValue)
-        insertedSlots.append(Int32(index))
+        if storage.count >= storage.capacity { return .full }
+        uniqueStorage().add(Slot(key: key.rawValue, value: value), key: key.rawValue, at: index)
         return .inserted
     }
 
     /// Replaces the value of `key` if it is present.
     mutating func update(_ key: KeyHash, value: Value) {
         let index = reader.slotIndex(of: key.rawValue)
-        if storage.slots[index].key != 0 { uniqueSlots()[index].value = value }
+        if storage.slots[index].key != 0 { uniqueStorage().slots[index].value = value }
     }
 
     /// Sets the value of `key`, adding the key unless the table is full:
@@ -136,71 +131,97 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     mutating func setValue(_ value: Value, for key: KeyHash) -> Insertion {
         let index = reader.slotIndex(of: key.rawValue)
         if storage.slots[index].key != 0 {
-            uniqueSlots()[index].value = value
+            uniqueStorage().slots[index].value = value
             return .present
         }
-        if insertedKeys.count >= capacity { return .full }
-        uniqueSlots()[index] = Slot(key: key.rawValue, value: value)
-        insertedKeys.append(key.rawValue)
-        insertedSlots.append(Int32(index))
+        if storage.count >= storage.capacity { return .full }
+        uniqueStorage().add(Slot(key: key.rawValue, value: value), key: key.rawValue, at: index)
         return .inserted
     }
 
     /// Gives every entry `value` (the keys stay).
     mutating func setAllValues(to value: Value) {
-        guard !insertedKeys.isEmpty else { return }
-        let slots = uniqueSlots()
-        for index in insertedSlots { slots[Int(index)].value = value }
+        guard count > 0 else { return }
+        let storage = uniqueStorage()
+        for entry in 0..<storage.count { storage.slots[Int(storage.entrySlots[entry])].value = value }
     }
 
     /// Removes every entry (the slots stay allocated).
     mutating func removeAll() {
-        guard !insertedKeys.isEmpty else { return }
-        let slots = uniqueSlots()
-        for index in insertedSlots { slots[Int(index)].key = 0 }
-        insertedKeys.removeAll(keepingCapacity: true)
-        insertedSlots.removeAll(keepingCapacity: true)
+        guard count > 0 else { return }
+        let storage = uniqueStorage()
+        for entry in 0..<storage.count { storage.slots[Int(storage.entrySlots[entry])].key = 0 }
+        storage.count = 0
     }
 
     /// The key added `entry`-th (`0..<count`, insertion order).
     @inline(__always)
     func key(atEntry entry: Int) -> KeyHash {
-        KeyHash(rawValue: insertedKeys[entry])
+        precondition(entry >= 0 && entry < storage.count, "entry out of range")
+        return KeyHash(rawValue: storage.entryKeys[entry])
     }
 
     /// Calls `body` with every entry, in insertion order.
     func forEach(_ body: (KeyHash, Value) throws -> Void) rethrows {
-        for (key, index) in zip(insertedKeys, insertedSlots) {
-            try body(KeyHash(rawValue: key), storage.slots[Int(index)].value)
+        for entry in 0..<storage.count {
+            try body(KeyHash(rawValue: storage.entryKeys[entry]), storage.slots[Int(storage.entrySlots[entry])].value)
         }
     }
 }
 
-/// A fixed number of elements in memory of their own, freed with the object:
-/// the slots of a ``BoundedKeyTable``, which copies it before changing it when
-/// another table shares it. Its contents change only through a table that
-/// holds the only reference, so sharing it across threads is safe.
-private final class SlotStorage<Element>: @unchecked Sendable {
-    let slots: UnsafeMutablePointer<Element>
-    let count: Int
+/// The memory of a ``BoundedKeyTable``, allocated once and freed with the
+/// object: its slots, and its entries (each key and its slot, in insertion
+/// order). The table copies it before changing it when another table shares
+/// it, so its contents change only through a table that holds the only
+/// reference, and sharing it across threads is safe.
+private final class TableStorage<Slot>: @unchecked Sendable {
+    let slots: UnsafeMutablePointer<Slot>
+    let slotCount: Int
+    let entryKeys: UnsafeMutablePointer<UInt64>
+    let entrySlots: UnsafeMutablePointer<Int32>
+    /// The most entries.
+    let capacity: Int
+    /// The entries in use.
+    var count = 0
 
-    init(count: Int, repeating element: Element) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: element, count: count)
-        self.count = count
+    init(slotCount: Int, repeating slot: Slot, capacity: Int) {
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: slot, count: slotCount)
+        self.slotCount = slotCount
+        entryKeys = .allocate(capacity: capacity)
+        entrySlots = .allocate(capacity: capacity)
+        self.capacity = capacity
     }
 
-    private init(copying other: SlotStorage) {
-        slots = .allocate(capacity: other.count)
-        slots.initialize(from: other.slots, count: other.count)
+    private init(copying other: TableStorage) {
+        slots = .allocate(capacity: other.slotCount)
+        slots.initialize(from: other.slots, count: other.slotCount)
+        slotCount = other.slotCount
+        entryKeys = .allocate(capacity: other.capacity)
+        entryKeys.initialize(from: other.entryKeys, count: other.count)
+        entrySlots = .allocate(capacity: other.capacity)
+        entrySlots.initialize(from: other.entrySlots, count: other.count)
+        capacity = other.capacity
         count = other.count
     }
 
-    /// A copy with slots of its own.
-    func copy() -> SlotStorage { SlotStorage(copying: self) }
+    /// A copy with memory of its own.
+    func copy() -> TableStorage { TableStorage(copying: self) }
+
+    /// Fills the empty slot `index` with `slot`, of `key`, and lists it as the
+    /// next entry (the caller checked that there is room).
+    @inline(__always)
+    func add(_ slot: Slot, key: UInt64, at index: Int) {
+        slots[index] = slot
+        entryKeys[count] = key
+        entrySlots[count] = Int32(truncatingIfNeeded: index)
+        count += 1
+    }
 
     deinit {
-        slots.deinitialize(count: count)
+        slots.deinitialize(count: slotCount)
         slots.deallocate()
+        entryKeys.deallocate()
+        entrySlots.deallocate()
     }
 }
