@@ -111,7 +111,7 @@ public struct SensorConfiguration: Sendable, Hashable {
         public var halfLife = Duration.seconds(14 * 86_400)
         /// `scoring.bucket_key_capacity`: distinct keys per detector a bucket keeps
         /// with their score, 1 to 1048576; more are counted but scored on the slow
-        /// path (`rarenet_bucket_keys_overflowed_total`). Default 32768.
+        /// path (`rarenet_bucket_table_overflows_total`). Default 32768.
         public var bucketKeyCapacity = 32_768
         /// `scoring.sketch`: the count-min sketch's shape and hash seed.
         public var sketch = Sketch()

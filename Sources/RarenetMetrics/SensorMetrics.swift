@@ -343,7 +343,7 @@ public struct DetectorMetrics: Sendable {
     private let alertsEmitted: Counter
     private let alertsSuppressed: [SensorMetrics.SuppressionReason: Counter]
     private let sketchFillRatio: Gauge
-    private let bucketKeysOverflowed: Counter
+    private let bucketTableOverflows: Counter
 
     fileprivate init(detector: String, registry: PrometheusCollectorRegistry) {
         let label = ("detector", detector)
@@ -366,11 +366,11 @@ public struct DetectorMetrics: Sendable {
             ),
             labels: [label]
         )
-        bucketKeysOverflowed = registry.makeCounter(
+        bucketTableOverflows = registry.makeCounter(
             descriptor: .rarenet(
-                "bucket_keys_overflowed", unit: "total",
-                help: "Keys a bucket's table had no room for, by detector: counted, but scored on the slow path at each event. "
-                    + "Raise scoring.bucket_key_capacity when this grows."
+                "bucket_table_overflows", unit: "total",
+                help: "Events whose key found no room in a bucket's key table, by detector and counted once per time scale: "
+                    + "the key is still counted, but scored on the slow path. Raise scoring.bucket_key_capacity when this grows."
             ),
             labels: [label]
         )
@@ -391,9 +391,9 @@ public struct DetectorMetrics: Sendable {
         sketchFillRatio.set(ratio)
     }
 
-    /// Counts keys that did not fit a bucket's key table.
-    public func recordBucketKeysOverflowed(_ count: Int) {
-        bucketKeysOverflowed.increment(by: Int64(count))
+    /// Counts lookups of keys that found no room in a bucket's key table.
+    public func recordBucketTableOverflows(_ count: Int) {
+        bucketTableOverflows.increment(by: Int64(count))
     }
 }
 

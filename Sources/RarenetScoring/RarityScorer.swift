@@ -428,12 +428,12 @@ public struct RarityScorer: Sendable {
             }
             let score = scaleScore(of: key, detector: index, scale: scale)
             if !baseline.counts[baseline.countsIndex(detector: index, scale: scale)].markPresent(key, score: score) {
-                statistics[index].overflowedKeys += 1
+                statistics[index].keyTableOverflows += 1
             }
             lowest = min(lowest, score)
         }
         if !baseline.counts[baseline.countsIndex(detector: index, scale: 0)].markPresent(key, score: lowest) {
-            statistics[index].overflowedKeys += 1
+            statistics[index].keyTableOverflows += 1
         }
         // A key with history was recorded when it was new (or the table was full).
         if lowest == 100 { baseline.firstSeen[index].insert(key, value: time) }

@@ -8,10 +8,11 @@ public struct DetectorStatistics: Sendable, Hashable {
     public internal(set) var suppressedRecentlyAlerted: UInt64 = 0
     /// Alerts held back by the alert cap.
     public internal(set) var suppressedByCap: UInt64 = 0
-    /// Key-buckets that did not fit the bounded key set of a bucket and were
-    /// counted through the overflow bitmap instead (raise `bucketKeyCapacity`
-    /// when this grows).
-    public internal(set) var overflowedKeys: UInt64 = 0
+    /// Lookups, one per event and scale, of a key that found no room in the
+    /// bounded key set of a bucket: the key is counted through the overflow
+    /// bitmap instead, and each of its events takes the slow path (raise
+    /// `bucketKeyCapacity` when this grows).
+    public internal(set) var keyTableOverflows: UInt64 = 0
 
     /// All alerts held back.
     public var suppressed: UInt64 { suppressedRecentlyAlerted + suppressedByCap }

@@ -28,8 +28,8 @@ public struct ScoringConfiguration: Sendable, Hashable {
     /// Distinct keys per detector a bucket remembers exactly (and caches the
     /// score of); more spill into a bitmap with plain update, and each of
     /// their events takes the scorer's slow path, so size it above the
-    /// distinct processes a day on the host (the detector statistics count
-    /// the spilled keys). Default 32 768: 1 MiB of slots per table, and
+    /// distinct processes a day on the host (``DetectorStatistics/keyTableOverflows``
+    /// counts the spills). Default 32 768: 1 MiB of slots per table, and
     /// 12 bytes per key listed; two tables (one per scale) per detector.
     public var bucketKeyCapacity: Int = 32_768
     /// Keys per detector whose first-seen time is kept. Default 65 536 (about 2.3 MiB).

@@ -126,9 +126,9 @@ final class ScoringStage: @unchecked Sendable {
         for detector in configuration.detectors {
             guard let health = scoring.scorer.health(of: detector) else { continue }
             detectorMetrics[detector]?.setSketchFillRatio(health.fillRatio)
-            let overflows = scoring.scorer.statistics(for: detector).overflowedKeys
+            let overflows = scoring.scorer.statistics(for: detector).keyTableOverflows
             if overflows > publishedOverflows[detector, default: 0] {
-                detectorMetrics[detector]?.recordBucketKeysOverflowed(Int(overflows - publishedOverflows[detector, default: 0]))
+                detectorMetrics[detector]?.recordBucketTableOverflows(Int(overflows - publishedOverflows[detector, default: 0]))
                 publishedOverflows[detector] = overflows
             }
             reportSaturation(of: detector, health)

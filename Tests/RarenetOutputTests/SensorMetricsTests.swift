@@ -30,7 +30,7 @@ struct SensorMetricsTests {
             "rarenet_alerts_suppressed_total": "counter",
             "rarenet_baseline_buckets": "gauge",
             "rarenet_sketch_fill_ratio": "gauge",
-            "rarenet_bucket_keys_overflowed_total": "counter",
+            "rarenet_bucket_table_overflows_total": "counter",
             "rarenet_snapshot_age_seconds": "gauge",
             "rarenet_snapshot_failures_total": "counter",
             "rarenet_process_table_entries": "gauge",
@@ -74,8 +74,8 @@ struct SensorMetricsTests {
         metrics.detector("rare_port").recordAlertSuppressed(reason: .cap)
         metrics.detector("rare_port").recordAlertSuppressed(reason: .cap)
         metrics.detector("rare_process").setSketchFillRatio(0.25)
-        metrics.detector("rare_process").recordBucketKeysOverflowed(3)
-        metrics.detector("rare_process").recordBucketKeysOverflowed(4)
+        metrics.detector("rare_process").recordBucketTableOverflows(3)
+        metrics.detector("rare_process").recordBucketTableOverflows(4)
         metrics.setBaselineBuckets(96.5, scale: .bucketSpan)
         metrics.setProcessTableEntries(321)
         metrics.recordProcessTableEvictions(5)
@@ -98,8 +98,8 @@ struct SensorMetricsTests {
         #expect(exposition.value("rarenet_alerts_total", ["detector": "rare_process"]) == 0)
         #expect(exposition.value("rarenet_alerts_suppressed_total", ["detector": "rare_port", "reason": "cap"]) == 2)
         #expect(exposition.value("rarenet_sketch_fill_ratio", ["detector": "rare_process"]) == 0.25)
-        #expect(exposition.value("rarenet_bucket_keys_overflowed_total", ["detector": "rare_process"]) == 7)
-        #expect(exposition.value("rarenet_bucket_keys_overflowed_total", ["detector": "rare_port"]) == 0)
+        #expect(exposition.value("rarenet_bucket_table_overflows_total", ["detector": "rare_process"]) == 7)
+        #expect(exposition.value("rarenet_bucket_table_overflows_total", ["detector": "rare_port"]) == 0)
         #expect(exposition.value("rarenet_baseline_buckets", ["scale": "bucket_span"]) == 96.5)
         #expect(exposition.value("rarenet_process_table_entries") == 321)
         #expect(exposition.value("rarenet_process_table_evictions_total") == 5)

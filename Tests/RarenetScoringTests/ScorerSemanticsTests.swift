@@ -258,7 +258,7 @@ struct ScorerSemanticsTests {
             }
         }
         scorer.advanceClock(to: TestTime.at(minutes: 16))
-        #expect(scorer.statistics(for: .rareProcess).overflowedKeys >= 32)
+        #expect(scorer.statistics(for: .rareProcess).keyTableOverflows >= 32)
         for index in 0..<40 {
             let key = configuration.processKey(executable: "/usr/bin/key-\(index)", comm: "key-\(index)", user: nil).hash
             #expect(try #require(scorer.baseline.estimate(key, detector: .rareProcess, scaleIndex: 0)) >= 1 - 1e-6)
