@@ -57,6 +57,26 @@ extension SensorTests {
             #expect(try sensor.stop() == .exited(0))
         }
 
+        @Test(
+            "the events of a key that finds no room in a bucket's table are counted in rarenet_bucket_table_overflows_total",
+            .enabled(if: SensorTests.privilegedTestsShouldRun, Privileges.skipMessage),
+            .timeLimit(.minutes(1)))
+        func bucketTableOverflowsAreCounted() throws {
+            try SensorTests.requireRootAndExecutable()
+            // Two steady clients (bash and perl) and a table for one key: the
+            // second process's connects find no room.
+            let traffic = try SteadyTraffic()
+            let directory = try TemporaryDirectory()
+            let config = try directory.write("scoring:\n  bucket_key_capacity: 1\n", to: "rarenet.yaml")
+            let sensor = try SensorProcess(in: directory, ["--config", config])
+            try sensor.waitUntilRunning()
+            let overflows = try sensor.waitForMetric(
+                "rarenet_bucket_table_overflows_total", ["detector": "rare_process"], within: .seconds(20)
+            ) { $0 > 0 }
+            #expect(overflows != nil, "no overflow counted with \(traffic.clients.count) clients; the sensor's log:\n\(sensor.log())")
+            #expect(try sensor.stop() == .exited(0))
+        }
+
         private static func version(_ metrics: Exposition) -> String {
             metrics.samples.first { $0.name == "rarenet_build_info" }?.labels["version"] ?? ""
         }
