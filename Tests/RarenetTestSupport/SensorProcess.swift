@@ -72,7 +72,7 @@ public final class SensorProcess {
             try directory.makeDirectory("state")
         }
         alertFile = directory.path + "/alerts.jsonl"
-        logFile = Self.newLogFile(in: directory)
+        logFile = try Self.newLogFile(in: directory)
         metricsPort = metrics == .freeLoopbackPort ? try LoopbackHTTP.freePort() : nil
 
         var sensorArguments = ["run", "--state", stateDirectory, "--alerts", alertFile]
@@ -194,11 +194,13 @@ public final class SensorProcess {
     }
 
     /// `sensor-1.log`, `sensor-2.log`, …: one per run in the directory.
-    private static func newLogFile(in directory: TemporaryDirectory) -> String {
+    private static func newLogFile(in directory: TemporaryDirectory) throws -> String {
         var run = 1
         while FileManager.default.fileExists(atPath: "\(directory.path)/sensor-\(run).log") { run += 1 }
         let path = "\(directory.path)/sensor-\(run).log"
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw Failure(description: "cannot create the sensor's log file \(path)")
+        }
         return path
     }
 }
