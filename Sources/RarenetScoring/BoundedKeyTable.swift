@@ -6,39 +6,17 @@ import CRarenetPrefetch
 /// the keys and their slots, both allocated at once).
 ///
 /// The scorer uses it two ways: the keys present in the bucket in progress,
-/// each with its cached score (`Float`), and the first-seen times (`Int64`).
-/// Keys are already well-mixed hashes, so the slot is the low bits of the hash
-/// and probing is linear. A slot holds a 32-bit tag of its key and its value
-/// side by side, so a lookup touches one cache line, and a slot of the
-/// per-event tables takes 8 bytes: a table of the default capacity (65 536
-/// slots) takes 512 KiB, half a core's L2 cache on the machine measured in
-/// BENCHMARKS.md (with 16-byte slots holding the whole key, a host with tens
-/// of thousands of keys per bucket touched every line of a table the size of
-/// the whole L2). The keys themselves, with their slots, are listed in insertion
-/// order, so iterating and clearing cost the number of entries, not the
-/// number of slots, and a walk over the keys reads them in order rather than
-/// from slots scattered over the table.
-///
-/// Two keys are taken for one only when their tags agree and their probe
-/// sequences meet: for hashed keys, a lookup of an absent key finds a false
-/// match with a probability of its probe length (one or two slots at the
-/// table's load) in 2³², about once in 2·10⁹ lookups of new keys. The key
-/// then counts as the other one for the bucket, a far smaller error than the
-/// sketch's own (``CountMinSketch``).
+/// each with its cached score (`Float`), and the first-seen times (`Int64`). Keys are already well-mixed hashes, so the slot is the low
+/// bits of the hash and probing is linear. A slot holds its key and value
+/// side by side, so a lookup touches one cache line. The keys and their slots
+/// are also listed in insertion order, so iterating and clearing cost the
+/// number of entries, not the number of slots, and a walk over the keys reads
+/// them in order rather than from slots scattered over the table.
 struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
-    /// One slot: a tag of zero marks it empty (``tag(of:)`` is never zero).
+    /// One slot: a key of zero marks it empty (``KeyHash`` is never zero).
     fileprivate struct Slot: Sendable {
-        var tag: UInt32
+        var key: UInt64
         var value: Value
-    }
-
-    /// The tag of `key` in its slot: its two halves folded, so that keys that
-    /// differ in any of their 64 bits (small test keys included) usually differ
-    /// in their tags; 0, which marks an empty slot, becomes 1.
-    @inline(__always)
-    fileprivate static func tag(of key: UInt64) -> UInt32 {
-        let tag = UInt32(truncatingIfNeeded: key ^ key &>> 32)
-        return tag == 0 ? 1 : tag
     }
 
     /// The slots and the list of entries, allocated once; shared by copies of
@@ -61,7 +39,7 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         precondition((1...(1 << 30)).contains(capacity), "table capacity must be within 1...2^30")
         var slots = 4
         while slots < capacity + capacity / 3 + 1 { slots <<= 1 }
-        self.storage = TableStorage(slotCount: slots, repeating: Slot(tag: 0, value: emptyValue), capacity: capacity)
+        self.storage = TableStorage(slotCount: slots, repeating: Slot(key: 0, value: emptyValue), capacity: capacity)
         self.mask = slots - 1
     }
 
@@ -87,24 +65,22 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         /// The index of the slot holding `key`, or of the empty slot where it would go.
         @inline(__always)
         fileprivate func slotIndex(of key: UInt64) -> Int {
-            let tag = BoundedKeyTable.tag(of: key)
             var index = Int(truncatingIfNeeded: key) & mask
-            while slots[index].tag != tag && slots[index].tag != 0 {
+            while slots[index].key != key && slots[index].key != 0 {
                 index = (index + 1) & mask
             }
             return index
         }
 
         /// The value stored for `key`, if any: the probe of ``slotIndex(of:)``
-        /// with each slot's tag loaded once (the per-event lookup).
+        /// with each slot's key loaded once (the per-event lookup).
         @inline(__always)
         func value(for key: KeyHash) -> Value? {
-            let tag = BoundedKeyTable.tag(of: key.rawValue)
             var index = Int(truncatingIfNeeded: key.rawValue) & mask
             while true {
-                let slotTag = slots[index].tag
-                if slotTag == tag { return slots[index].value }
-                if slotTag == 0 { return nil }
+                let slotKey = slots[index].key
+                if slotKey == key.rawValue { return slots[index].value }
+                if slotKey == 0 { return nil }
                 index = (index &+ 1) & mask
             }
         }
@@ -137,16 +113,16 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     @discardableResult
     mutating func insert(_ key: KeyHash, value: Value) -> Insertion {
         let index = reader.slotIndex(of: key.rawValue)
-        if storage.slots[index].tag != 0 { return .present }
+        if storage.slots[index].key != 0 { return .present }
         if storage.count >= storage.capacity { return .full }
-        uniqueStorage().add(Slot(tag: Self.tag(of: key.rawValue), value: value), key: key.rawValue, at: index)
+        uniqueStorage().add(Slot(key: key.rawValue, value: value), key: key.rawValue, at: index)
         return .inserted
     }
 
     /// Replaces the value of `key` if it is present.
     mutating func update(_ key: KeyHash, value: Value) {
         let index = reader.slotIndex(of: key.rawValue)
-        if storage.slots[index].tag != 0 { uniqueStorage().slots[index].value = value }
+        if storage.slots[index].key != 0 { uniqueStorage().slots[index].value = value }
     }
 
     /// Sets the value of `key`, adding the key unless the table is full:
@@ -154,12 +130,12 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     @discardableResult
     mutating func setValue(_ value: Value, for key: KeyHash) -> Insertion {
         let index = reader.slotIndex(of: key.rawValue)
-        if storage.slots[index].tag != 0 {
+        if storage.slots[index].key != 0 {
             uniqueStorage().slots[index].value = value
             return .present
         }
         if storage.count >= storage.capacity { return .full }
-        uniqueStorage().add(Slot(tag: Self.tag(of: key.rawValue), value: value), key: key.rawValue, at: index)
+        uniqueStorage().add(Slot(key: key.rawValue, value: value), key: key.rawValue, at: index)
         return .inserted
     }
 
@@ -174,7 +150,7 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
     mutating func removeAll() {
         guard count > 0 else { return }
         let storage = uniqueStorage()
-        for entry in 0..<storage.count { storage.slots[Int(storage.entrySlots[entry])].tag = 0 }
+        for entry in 0..<storage.count { storage.slots[Int(storage.entrySlots[entry])].key = 0 }
         storage.count = 0
     }
 
