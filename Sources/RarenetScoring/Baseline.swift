@@ -71,16 +71,15 @@ struct ScaleClock: Sendable, Equatable {
 /// The key set doubles as the scorer's score cache: a key's score depends
 /// only on completed buckets, so it is computed once per key per bucket and
 /// kept with the key. At the finest scale the value is the key's score (the
-/// lowest over the scales), at a coarser scale the score at that scale; NaN
-/// when unknown (a restored or merged baseline, or a coarser bucket that
-/// completed in the middle of a finer one).
+/// lowest over the scales, negated while the key may not be re-alerted, or
+/// only the mark that it is below the threshold: see
+/// ``RarityScorer/belowThresholdScore``), at a coarser scale the score at that
+/// scale; NaN when unknown (a restored or merged baseline, or a coarser
+/// bucket that completed in the middle of a finer one).
 struct ScaleCounts: Sendable {
     var sketch: CountMinSketch
     var present: BoundedKeyTable<Float>
     var overflow: PresenceBitmap?
-
-    /// How many keys ahead a bucket completion prefetches counters.
-    private static let prefetchDistance = 8
 
     /// Marks `key` present in the bucket in progress with its cached `score`;
     /// returns false when it did not fit the key set and went to the bitmap
@@ -95,11 +94,7 @@ struct ScaleCounts: Sendable {
     /// Completes the bucket in progress: adds `weight` (one occurrence in the
     /// sketch's stored units) for every key present, and empties the bucket.
     mutating func completeBucket(weight: Float) {
-        // Every key's counters are a likely cache miss: start loading them a few keys ahead.
-        for entry in 0..<present.count {
-            if entry + Self.prefetchDistance < present.count { sketch.prefetch(present.key(atEntry: entry + Self.prefetchDistance)) }
-            sketch.increment(present.key(atEntry: entry), by: weight)
-        }
+        present.withKeys { sketch.incrementConservatively($0, by: weight) }
         if let overflow { sketch.add(overflow, weight: weight) }
         present.removeAll()
         overflow = nil

@@ -154,11 +154,9 @@ struct BoundedKeyTable<Value>: Sendable where Value: Sendable {
         storage.count = 0
     }
 
-    /// The key added `entry`-th (`0..<count`, insertion order).
-    @inline(__always)
-    func key(atEntry entry: Int) -> KeyHash {
-        precondition(entry >= 0 && entry < storage.count, "entry out of range")
-        return KeyHash(rawValue: storage.entryKeys[entry])
+    /// Calls `body` with the keys, in insertion order.
+    func withKeys<Result>(_ body: (UnsafeBufferPointer<UInt64>) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: storage.entryKeys, count: storage.count))
     }
 
     /// Calls `body` with every entry, in insertion order.

@@ -104,41 +104,50 @@ public struct CountMinSketch: Sendable, Equatable {
     /// The key's estimated count: the minimum of its counters. Never below the
     /// true (decayed) count.
     public func estimate(_ key: KeyHash) -> Float {
-        counters.withUnsafeBufferPointer { counters in
-            var minimum = Float.infinity
-            for row in 0..<parameters.depth {
-                minimum = Swift.min(minimum, counters[slot(key, row: row)])
-            }
-            return minimum
-        }
+        reader.estimate(key)
     }
 
     /// Asks the CPU to start loading the key's counters (one cache line per row).
     @inline(__always)
-    func prefetch(_ key: KeyHash) { prefetcher.prefetch(key) }
+    func prefetch(_ key: KeyHash) { reader.prefetch(key) }
 
-    /// The counters' address and the sketch's shape, for prefetches in a
-    /// loop that reads the sketch without a retain of its array per key.
-    /// Like the pointer of `withUnsafeBufferPointer`, the address is the
-    /// counters' only until the sketch changes: take a new one after every
-    /// change (an outdated one prefetches the wrong lines; a prefetch never faults).
-    struct Prefetcher {
-        fileprivate let counters: UnsafePointer<Float>
-        fileprivate let depth: Int
-        fileprivate let width: Int
-        fileprivate let mask: UInt32
+    /// The counters' address and the sketch's shape, for a loop that reads
+    /// the sketch without a retain of its array per key. Like the pointer of
+    /// `withUnsafeBufferPointer`, the address is the counters' only until the
+    /// sketch changes: take a new reader after every change (an outdated one
+    /// reads freed memory).
+    struct Reader {
+        private let counters: UnsafePointer<Float>
+        private let depth: Int
+        private let width: Int
+        private let mask: UInt32
+
+        @inline(__always)
+        fileprivate init(counters: UnsafePointer<Float>, depth: Int, width: Int, mask: UInt32) {
+            (self.counters, self.depth, self.width, self.mask) = (counters, depth, width, mask)
+        }
 
         /// Asks the CPU to start loading the key's counters (one cache line per row).
         @inline(__always)
         func prefetch(_ key: KeyHash) {
             for row in 0..<depth { rarenet_prefetch(counters + CountMinSketch.slot(key, row: row, width: width, mask: mask)) }
         }
+
+        /// The minimum of the key's counters (``CountMinSketch/estimate(_:)``).
+        @inline(__always)
+        func estimate(_ key: KeyHash) -> Float {
+            var minimum = Float.infinity
+            for row in 0..<depth {
+                minimum = Swift.min(minimum, counters[CountMinSketch.slot(key, row: row, width: width, mask: mask)])
+            }
+            return minimum
+        }
     }
 
-    /// A prefetcher for the counters as they are now (see ``Prefetcher``).
-    var prefetcher: Prefetcher {
+    /// A reader of the counters as they are now (see ``Reader``).
+    var reader: Reader {
         counters.withUnsafeBufferPointer {
-            Prefetcher(counters: $0.baseAddress!, depth: parameters.depth, width: parameters.width, mask: mask)
+            Reader(counters: $0.baseAddress!, depth: parameters.depth, width: parameters.width, mask: mask)
         }
     }
 
@@ -165,6 +174,31 @@ public struct CountMinSketch: Sendable, Equatable {
             }
         }
     }
+
+    /// Adds `weight` occurrences of each of `keys`, in order, with
+    /// conservative update: what an ``increment(_:by:rule:)`` per key does,
+    /// in one pass that starts loading the counters of the key
+    /// ``prefetchDistance`` places ahead (each key's are a likely cache miss).
+    mutating func incrementConservatively(_ keys: UnsafeBufferPointer<UInt64>, by weight: Float) {
+        let (depth, width, mask) = (parameters.depth, parameters.width, mask)
+        counters.withUnsafeMutableBufferPointer { counters in
+            let reader = Reader(counters: counters.baseAddress!, depth: depth, width: width, mask: mask)
+            for position in keys.indices {
+                if position &+ Self.prefetchDistance < keys.count {
+                    reader.prefetch(KeyHash(rawValue: keys[position &+ Self.prefetchDistance]))
+                }
+                let key = KeyHash(rawValue: keys[position])
+                let target = reader.estimate(key) + weight
+                for row in 0..<depth {
+                    let index = Self.slot(key, row: row, width: width, mask: mask)
+                    counters[index] = Swift.max(counters[index], target)
+                }
+            }
+        }
+    }
+
+    /// How many keys ahead ``incrementConservatively(_:by:)`` prefetches counters.
+    private static let prefetchDistance = 8
 
     /// Adds `weight` to every counter whose bit is set in `presence` (the
     /// overflow path of a bucket: plain update, still never an under-estimate).

@@ -8,7 +8,10 @@ import RarenetEvents
 /// the time with the next bucket boundary and, per detector, probes the key set
 /// of the bucket in progress, which holds each key's score: a key's score
 /// depends only on completed buckets, so the sketches are read once per key per
-/// bucket (and once per key per day at the daily scale).
+/// bucket (and once per key per day at the daily scale). For the alerts-only
+/// calls the finest sketch is read only when the coarser scales leave the
+/// key's score at or over the threshold: the key set then holds the decision
+/// (``belowThresholdScore``) instead of the score.
 public struct RarityScorer: Sendable {
     public let configuration: ScoringConfiguration
     /// The learned state: export it for a snapshot, restore with ``restore(_:)``.
@@ -58,6 +61,8 @@ public struct RarityScorer: Sendable {
         baseline = restored.resizingKeyTables(
             bucketKeyCapacity: configuration.bucketKeyCapacity, firstSeenCapacity: configuration.firstSeenCapacity
         )
+        // A cached ``belowThresholdScore`` holds for the threshold of the scorer that cached it.
+        baseline.forgetCachedScores(scale: 0)
         baselineDidChange()
     }
 
@@ -195,19 +200,27 @@ public struct RarityScorer: Sendable {
     private struct DetectorReaders {
         /// The key set of the bucket in progress at the finest scale.
         let keySet: BoundedKeyTable<Float>.Reader
-        /// The finest scale's sketch, for the miss path's prefetches.
-        let sketch: CountMinSketch.Prefetcher
-        /// The next coarser scale's key set, for the miss path's prefetches.
-        let coarserKeySet: BoundedKeyTable<Float>.Reader?
+        /// The finest scale's sketch, for the miss path's prefetches when
+        /// there is no coarser scale.
+        let sketch: CountMinSketch.Reader
+        /// The next coarser scale's key set and sketch, for the miss path's prefetches.
+        let coarser: (keySet: BoundedKeyTable<Float>.Reader, sketch: CountMinSketch.Reader)?
 
-        /// Prefetches what the miss path reads for `key`: its counters at the
-        /// finest scale and its slot at the next coarser one, whose key set
-        /// usually holds the key's score there (the key was seen earlier in
-        /// the day), sparing that scale's sketch.
+        /// Prefetches what the miss path reads for `key`. With a coarser
+        /// scale: the key's slot in its key set, which usually holds the key's
+        /// score there (the key was seen earlier in the day), and its counters
+        /// in its sketch, read when it does not. That score is usually below
+        /// the threshold, which spares the finest sketch (see
+        /// ``firstScoreInBucket(of:detector:at:needsScore:)``). Without one,
+        /// its counters in the finest sketch.
         @inline(__always)
         func prefetchMissPath(of key: KeyHash) {
-            sketch.prefetch(key)
-            coarserKeySet?.prefetch(key)
+            if let coarser {
+                coarser.keySet.prefetch(key)
+                coarser.sketch.prefetch(key)
+            } else {
+                sketch.prefetch(key)
+            }
         }
     }
 
@@ -219,8 +232,9 @@ public struct RarityScorer: Sendable {
             let finest = baseline.countsIndex(detector: detector, scale: 0)
             readers.initializeElement(at: detector, to: DetectorReaders(
                 keySet: baseline.counts[finest].present.reader,
-                sketch: baseline.counts[finest].sketch.prefetcher,
-                coarserKeySet: countFactors.count > 1 ? baseline.counts[finest + 1].present.reader : nil
+                sketch: baseline.counts[finest].sketch.reader,
+                coarser: countFactors.count > 1
+                    ? (baseline.counts[finest + 1].present.reader, baseline.counts[finest + 1].sketch.reader) : nil
             ))
         }
     }
@@ -394,8 +408,14 @@ public struct RarityScorer: Sendable {
     /// or its first score in the bucket, then suppression, learning and the
     /// threshold.
     private mutating func verdict(for key: KeyHash, detector index: Int, at time: Int64, reportingEveryVerdict: Bool) -> Verdict? {
-        let cached = baseline.counts[baseline.countsIndex(detector: index, scale: 0)].present.value(for: key)
-        var score = if let cached, !cached.isNaN { cached } else { firstScoreInBucket(of: key, detector: index, at: time) }
+        let cached = baseline.counts[baseline.countsIndex(detector: index, scale: 0)].present.value(for: key) ?? .nan
+        let isBelowThreshold = cached.bitPattern == Self.belowThresholdScore.bitPattern
+        if isBelowThreshold && !reportingEveryVerdict { return nil }
+        var score = if !cached.isNaN && !isBelowThreshold {
+            cached
+        } else {
+            firstScoreInBucket(of: key, detector: index, at: time, needsScore: reportingEveryVerdict)
+        }
         let decision: Decision
         if score.sign == .minus {
             // Marked by `alertDecision`: re-alerted no sooner than the bucket's end.
@@ -414,13 +434,26 @@ public struct RarityScorer: Sendable {
         return Verdict(detector: detectors[index], key: key, score: Double(score), decision: decision)
     }
 
+    /// Cached in the finest key set in place of a key's score when its
+    /// coarser scales already put it below the threshold (the score is the
+    /// lowest over the scales) and the caller needed only the decision: the
+    /// finest sketch is then not read. The smallest positive `Float`, which no
+    /// score rounds to (a positive score is at least about 10⁻¹⁴).
+    static let belowThresholdScore = Float(bitPattern: 1)
+
     /// The miss path, once per key per bucket: the key's score at each scale
     /// (from the coarser scales' key sets when cached there, else from the
     /// sketches), cached with the key at every scale it is marked present in;
     /// records the first sighting of a key without history (score 100).
-    private mutating func firstScoreInBucket(of key: KeyHash, detector index: Int, at time: Int64) -> Float {
-        var lowest = scaleScore(of: key, detector: index, scale: 0)
-        for scale in countFactors.indices.dropFirst() {
+    ///
+    /// The coarser scales come first: unless the caller `needsScore`, a key
+    /// they put below the threshold is cached as ``belowThresholdScore``
+    /// without reading the finest sketch. That is the common case of a
+    /// key's first sighting in a bucket (a key seen earlier in the day), and
+    /// the finest sketch's counters, one cache line per row, its main cost.
+    private mutating func firstScoreInBucket(of key: KeyHash, detector index: Int, at time: Int64, needsScore: Bool) -> Float {
+        var lowest = Float.infinity
+        for scale in countFactors.indices.dropFirst().reversed() {
             let cached = baseline.counts[baseline.countsIndex(detector: index, scale: scale)].present.value(for: key)
             if let cached, !cached.isNaN {
                 lowest = min(lowest, cached)
@@ -431,6 +464,11 @@ public struct RarityScorer: Sendable {
                 statistics[index].keyTableOverflows += 1
             }
             lowest = min(lowest, score)
+        }
+        lowest = if !needsScore && lowest < threshold {
+            Self.belowThresholdScore
+        } else {
+            min(lowest, scaleScore(of: key, detector: index, scale: 0))
         }
         if !baseline.counts[baseline.countsIndex(detector: index, scale: 0)].markPresent(key, score: lowest) {
             statistics[index].keyTableOverflows += 1

@@ -54,6 +54,6 @@ struct BoundedKeyTableTests {
         #expect(table.value(for: keys[3]) == nil)
         #expect(table.setValue(2, for: keys[0]) == .present)
         #expect(table.value(for: keys[0]) == 2)
-        #expect((0..<table.count).map { table.key(atEntry: $0) } == Array(keys.prefix(3)))
+        #expect(table.withKeys { Array($0) } == keys.prefix(3).map(\.rawValue))
     }
 }

@@ -96,7 +96,7 @@ struct ScoreForAlertsTests {
         Self.expectSameState(batched, as: single)
     }
 
-    @Test("scores cached with the keys of a bucket equal scores computed afresh, also when a coarser bucket ends mid-bucket")
+    @Test("scores cached with the keys of a bucket equal scores computed afresh, also when a coarser bucket ends mid-bucket or an alerts-only call cached only the decision")
     func cachedScoresStayExact() throws {
         var configuration = ScoringConfiguration()
         // 7-minute buckets: the hourly scale completes in the middle of one.
@@ -105,6 +105,7 @@ struct ScoreForAlertsTests {
         configuration.learningPeriod = .zero
         var scorer = try RarityScorer(configuration: configuration)
         var mismatches: [String] = []
+        var decisionsOnly = 0
         for (index, event) in Self.connects(configuration, seed: 11).enumerated() {
             scorer.advanceClock(to: event.timestamp)
             var fresh: [Detector: Double] = [:]
@@ -117,12 +118,48 @@ struct ScoreForAlertsTests {
                 }
                 fresh[detector] = Double(Float(scores.min()!))
             }
+            // Every other event is first scored for alerts only (counting it
+            // in its bucket is idempotent): a key that its coarser scale puts
+            // below the threshold is then cached without its score, which the
+            // call for every verdict must compute.
+            if index % 2 == 0 {
+                scorer.scoreForAlerts(event) { _ in }
+                decisionsOnly += configuration.detectors.indices.count { detector in
+                    guard let key = configuration.detectors[detector].key(for: event, seed: configuration.sketch.seed) else { return false }
+                    let cached = scorer.baseline.counts[scorer.baseline.countsIndex(detector: detector, scale: 0)].present.value(for: key)
+                    return cached?.bitPattern == RarityScorer.belowThresholdScore.bitPattern
+                }
+            }
             scorer.score(event) { verdict in
                 if verdict.score != fresh[verdict.detector] {
                     mismatches.append("event \(index) \(verdict.detector): cached \(verdict.score), fresh \(fresh[verdict.detector] ?? .nan)")
                 }
             }
         }
+        #expect(decisionsOnly > 100)
         #expect(mismatches.count == 0, "first: \(mismatches.prefix(3))")
+    }
+
+    @Test("a baseline restored from a scorer with another threshold alerts as its snapshot does")
+    func restoredAcrossThresholds() throws {
+        var configuration = Self.alerting
+        configuration.alertCap = 1_000
+        let events = Self.connects(configuration, seed: 13)
+        let half = events.count / 2 + 7
+        var learner = try RarityScorer(configuration: configuration)
+        learner.scoreForAlerts(events.span.extracting(0..<half)) { _, _ in }
+        configuration.threshold = 5
+        var fromMemory = try RarityScorer(configuration: configuration)
+        try fromMemory.restore(learner.baseline)
+        var fromSnapshot = try RarityScorer(configuration: configuration)
+        try fromSnapshot.restore(Baseline(decoding: learner.baseline.encoded(), expecting: learner.baseline.parameters))
+        var (expected, reported): ([Verdict], [Verdict]) = ([], [])
+        fromSnapshot.scoreForAlerts(events.span.extracting(half..<events.count)) { expected.append($1) }
+        fromMemory.scoreForAlerts(events.span.extracting(half..<events.count)) { reported.append($1) }
+        #expect(expected.contains { $0.alert.map { $0.score < 50 } ?? false })
+        // Compared element by element: a failure names the first difference, not thousands of verdicts.
+        #expect(reported.count == expected.count)
+        let firstDifference = zip(reported, expected).enumerated().first { $1.0 != $1.1 }?.offset
+        #expect(firstDifference == nil, "first differing verdict: \(firstDifference.map { "\(reported[$0]) instead of \(expected[$0])" } ?? "")")
     }
 }
