@@ -165,19 +165,13 @@ public struct CountMinSketch: Sendable, Equatable {
                 for row in 0..<depth { counters[Self.slot(key, row: row, width: width, mask: mask)] += weight }
             }
         case .conservative:
-            let target = estimate(key) + weight
-            counters.withUnsafeMutableBufferPointer { counters in
-                for row in 0..<depth {
-                    let index = Self.slot(key, row: row, width: width, mask: mask)
-                    counters[index] = Swift.max(counters[index], target)
-                }
-            }
+            withUnsafePointer(to: key.rawValue) { incrementConservatively(UnsafeBufferPointer(start: $0, count: 1), by: weight) }
         }
     }
 
     /// Adds `weight` occurrences of each of `keys`, in order, with
-    /// conservative update: what an ``increment(_:by:rule:)`` per key does,
-    /// in one pass that starts loading the counters of the key
+    /// conservative update (raising each of a key's counters to its estimate
+    /// plus `weight`), in one pass that starts loading the counters of the key
     /// ``prefetchDistance`` places ahead (each key's are a likely cache miss).
     mutating func incrementConservatively(_ keys: UnsafeBufferPointer<UInt64>, by weight: Float) {
         let (depth, width, mask) = (parameters.depth, parameters.width, mask)

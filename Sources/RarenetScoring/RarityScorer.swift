@@ -438,7 +438,8 @@ public struct RarityScorer: Sendable {
     /// coarser scales already put it below the threshold (the score is the
     /// lowest over the scales) and the caller needed only the decision: the
     /// finest sketch is then not read. The smallest positive `Float`, which no
-    /// score rounds to (a positive score is at least about 10⁻¹⁴).
+    /// score rounds to (a positive score is 100 · ln q / ln q_new, at least about
+    /// 10⁻¹⁵ in `Double`).
     static let belowThresholdScore = Float(bitPattern: 1)
 
     /// The miss path, once per key per bucket: the key's score at each scale
