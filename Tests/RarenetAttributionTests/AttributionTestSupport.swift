@@ -12,9 +12,15 @@ extension TestChildProcess {
         return ProcessIdentity(pid: processID, startTicks: stat.startTicks)
     }
 
-    /// Waits until the child runs `path` (after an exec of its own); false if it never does.
+    /// Waits until the child runs `path` (after an exec of its own) with its
+    /// new arguments in place; false if it never does. The `exe` link changes
+    /// before the kernel has set up the new image's arguments, and
+    /// `/proc/<pid>/cmdline` reads empty in between.
     func waitForExec(of path: String) -> Bool {
-        waitUntil { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) == path }
+        waitUntil {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) == path
+                && FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")?.isEmpty == false
+        }
     }
 }
 
