@@ -56,12 +56,16 @@ let package = Package(
         ),
 
         // Process table: pid + start time -> executable, args, cwd, parent, user.
-        .target(name: "RarenetAttribution", dependencies: ["RarenetEvents", "CRarenetPrefetch"]),
+        .target(name: "RarenetAttribution", dependencies: ["RarenetEvents", "RarenetIdentity", "CRarenetPrefetch"]),
+
+        // Process keys: origin (host, container image, other namespace), rewritten
+        // path and interpreter script, derived in one place for live and replay (pure).
+        .target(name: "RarenetIdentity"),
 
         // The rarity scorer: pure Swift, no libbpf, no I/O.
         // A cache-prefetch hint for the per-event lookups of the scorer and the process table (header only).
         .target(name: "CRarenetPrefetch"),
-        .target(name: "RarenetScoring", dependencies: ["RarenetEvents", "CRarenetPrefetch"]),
+        .target(name: "RarenetScoring", dependencies: ["RarenetEvents", "RarenetIdentity", "CRarenetPrefetch"]),
 
         // Baseline snapshots on disk (private, atomic) and the offline engines that
         // build and use them from recorded events: replay, learn, merge.
@@ -129,6 +133,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RarenetAttributionTests", dependencies: ["RarenetTestSupport", "RarenetAttribution"]),
+        .testTarget(name: "RarenetIdentityTests", dependencies: ["RarenetTestSupport", "RarenetIdentity"]),
         .testTarget(name: "RarenetScoringTests", dependencies: ["RarenetTestSupport", "RarenetScoring"]),
         .testTarget(name: "RarenetBaselineTests", dependencies: ["RarenetTestSupport", "RarenetBaseline", "RarenetScoring", "RarenetEvents"]),
         .testTarget(

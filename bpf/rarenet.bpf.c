@@ -154,6 +154,18 @@ static __always_inline void read_credentials(struct task_struct *task, __u32 *pp
 	*gid = BPF_CORE_READ(task, real_cred, gid.val);
 }
 
+/* The file a task executes and its mount namespace (zero for a kernel thread). */
+static __always_inline void read_executable_file(struct task_struct *task, struct rarenet_executable_file *executable)
+{
+	struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+
+	if (inode) {
+		executable->inode = BPF_CORE_READ(inode, i_ino);
+		executable->device = BPF_CORE_READ(inode, i_sb, s_dev);
+	}
+	executable->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+}
+
 /* Reserves a network record and fills in everything about the current task. */
 static __always_inline struct rarenet_network_record *reserve_network_record(__u16 action, __u8 hook)
 {
@@ -172,6 +184,7 @@ static __always_inline struct rarenet_network_record *reserve_network_record(__u
 	record->action = action;
 	record->hook = hook;
 	record->cgroup_id = bpf_get_current_cgroup_id();
+	read_executable_file(task, &record->executable);
 	bpf_get_current_comm(record->comm, sizeof(record->comm));
 	return record;
 }
@@ -538,6 +551,7 @@ int rarenet_tp_sched_process_exec(void *ctx)
 	fill_header(&record->header, RARENET_RECORD_EXEC, sizeof(*record), task, pid_tgid);
 	read_credentials(task, &record->ppid, &record->uid, &record->gid);
 	record->cgroup_id = bpf_get_current_cgroup_id();
+	read_executable_file(task, &record->executable);
 	bpf_get_current_comm(record->comm, sizeof(record->comm));
 	/* By now the new image is in place: mm is the new one, exe_file its file. */
 	mm = BPF_CORE_READ(task, mm);

@@ -24,7 +24,7 @@
 #ifndef RARENET_H
 #define RARENET_H
 
-#define RARENET_ABI_VERSION 1
+#define RARENET_ABI_VERSION 2
 
 #define RARENET_COMM_LEN 16
 #define RARENET_PATH_MAX 512
@@ -75,6 +75,18 @@ struct rarenet_record_header {
 	__u64 start_time_ns; /* process (group leader) start, CLOCK_BOOTTIME: with tgid, a unique identity */
 };
 
+/*
+ * The file a task executes (task->mm->exe_file) and the mount namespace it
+ * lives in: a process's identity as the kernel knows it, which neither a
+ * rename (prctl PR_SET_NAME) nor argv[0] can change. All zero for a task
+ * without memory map (a kernel thread).
+ */
+struct rarenet_executable_file {
+	__u64 inode;  /* i_ino */
+	__u32 device; /* i_sb->s_dev, the kernel's encoding: MAJOR << 20 | MINOR */
+	__u32 mount_namespace; /* nsproxy->mnt_ns->ns.inum, as /proc/<pid>/ns/mnt shows it */
+};
+
 /* A connect or bind. */
 struct rarenet_network_record {
 	struct rarenet_record_header header;
@@ -89,6 +101,7 @@ struct rarenet_network_record {
 	__u8 hook;       /* enum rarenet_hook */
 	__u8 _pad0;
 	__u64 cgroup_id;
+	struct rarenet_executable_file executable; /* what the task runs, whatever its name says */
 	__u8 saddr[16];  /* for bind, the bound address */
 	__u8 daddr[16];  /* zero for bind */
 	char comm[RARENET_COMM_LEN];
@@ -105,6 +118,7 @@ struct rarenet_exec_record {
 	__u32 flags;     /* enum rarenet_exec_flags */
 	__u32 _pad0;
 	__u64 cgroup_id;
+	struct rarenet_executable_file executable;
 	char comm[RARENET_COMM_LEN];
 	char path[RARENET_PATH_MAX]; /* absolute path of the executable, from the kernel's dentries */
 	char args[RARENET_ARGS_MAX];
@@ -121,8 +135,9 @@ struct rarenet_exit_record {
 	_Static_assert(sizeof(struct type) == (bytes), #type " layout changed")
 
 RARENET_ASSERT_SIZE(rarenet_record_header, 32);
-RARENET_ASSERT_SIZE(rarenet_network_record, 32 + 24 + 8 + 32 + 16);
-RARENET_ASSERT_SIZE(rarenet_exec_record, 32 + 24 + 8 + 16 + RARENET_PATH_MAX + RARENET_ARGS_MAX);
+RARENET_ASSERT_SIZE(rarenet_executable_file, 16);
+RARENET_ASSERT_SIZE(rarenet_network_record, 32 + 24 + 8 + 16 + 32 + 16);
+RARENET_ASSERT_SIZE(rarenet_exec_record, 32 + 24 + 8 + 16 + 16 + RARENET_PATH_MAX + RARENET_ARGS_MAX);
 RARENET_ASSERT_SIZE(rarenet_exit_record, 32 + 8);
 
 #endif /* RARENET_H */

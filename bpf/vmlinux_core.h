@@ -128,9 +128,31 @@ struct path {
 	struct dentry *dentry;
 };
 
+struct super_block {
+	__u32 s_dev; /* dev_t: MAJOR << 20 | MINOR */
+};
+
+struct inode {
+	unsigned long i_ino;
+	struct super_block *i_sb;
+};
+
 struct file {
 	struct path f_path;
+	struct inode *f_inode;
 	void *private_data;
+};
+
+struct ns_common {
+	unsigned int inum;
+};
+
+struct mnt_namespace {
+	struct ns_common ns;
+};
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
 };
 
 struct fdtable {
@@ -169,6 +191,7 @@ struct task_struct {
 	struct mm_struct *mm;
 	struct files_struct *files;
 	struct signal_struct *signal;
+	struct nsproxy *nsproxy;
 	char comm[16];
 };
 

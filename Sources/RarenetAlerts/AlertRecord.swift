@@ -24,6 +24,8 @@ public struct AlertRecord: Sendable, Hashable {
     public var networkType: AddressFamily?
     /// `host.name`.
     public var hostName: String?
+    /// `container.*`: the container the process runs in, when it runs in one.
+    public var container: EventContainer?
     /// Why the event is rare: the `rarenet` object.
     public var rarity: RarityAssessment
 
@@ -37,6 +39,7 @@ public struct AlertRecord: Sendable, Hashable {
         transport: TransportProtocol? = nil,
         networkType: AddressFamily? = nil,
         hostName: String? = nil,
+        container: EventContainer? = nil,
         rarity: RarityAssessment
     ) {
         self.timestamp = timestamp
@@ -48,13 +51,14 @@ public struct AlertRecord: Sendable, Hashable {
         self.transport = transport
         self.networkType = networkType
         self.hostName = hostName
+        self.container = container
         self.rarity = rarity
     }
 
     /// The alert for a recorded or captured event: the event's fields as far
     /// as they are known (`network.type` from `family`, else from an address),
     /// with the process details the event does not carry added by the caller.
-    public init(event: NetworkEvent, rarity: RarityAssessment, arguments: [String]? = nil, workingDirectory: String? = nil) {
+    public init(event: NetworkEvent, rarity: RarityAssessment, workingDirectory: String? = nil) {
         let endpoint = { (address: IPAddress?, port: UInt16?) -> AlertEndpoint? in
             address == nil && port == nil ? nil : AlertEndpoint(ip: address, port: port)
         }
@@ -63,7 +67,7 @@ public struct AlertRecord: Sendable, Hashable {
             action: event.action,
             process: AlertProcess(
                 pid: event.pid, name: event.comm, executable: event.executable,
-                arguments: arguments, workingDirectory: workingDirectory, parentPID: event.ppid
+                arguments: event.arguments, workingDirectory: workingDirectory, parentPID: event.ppid
             ),
             user: AlertUser(id: event.uid, name: event.user),
             source: endpoint(event.sourceAddress, event.sourcePort),
@@ -71,6 +75,7 @@ public struct AlertRecord: Sendable, Hashable {
             transport: event.transport,
             networkType: event.family ?? event.destinationAddress?.family ?? event.sourceAddress?.family,
             hostName: event.host,
+            container: event.container,
             rarity: rarity
         )
     }
@@ -80,7 +85,7 @@ public struct AlertRecord: Sendable, Hashable {
 public struct AlertProcess: Sendable, Hashable {
     /// `process.pid`.
     public var pid: UInt32?
-    /// `process.name`: the kernel's task name (`comm`).
+    /// `process.name`: the process's name (its task name at exec), never a thread's.
     public var name: String?
     /// `process.executable`: the absolute path of the executable.
     public var executable: String?
@@ -150,6 +155,9 @@ public struct RarityAssessment: Sendable, Hashable {
     public var firstSeen: EventTimestamp?
     /// `rarenet.scale`: the time scale that decided the score (`15m`, `1d`).
     public var scale: String
+    /// `rarenet.process_key`: the identity the process was scored as
+    /// (origin, location, rewritten path, script), when the detector keys on it.
+    public var processKey: String?
 
     public init(
         detector: String,
@@ -158,7 +166,8 @@ public struct RarityAssessment: Sendable, Hashable {
         seenBuckets: Double,
         baselineBuckets: Double,
         firstSeen: EventTimestamp? = nil,
-        scale: String
+        scale: String,
+        processKey: String? = nil
     ) {
         self.detector = detector
         self.score = score
@@ -167,12 +176,14 @@ public struct RarityAssessment: Sendable, Hashable {
         self.baselineBuckets = baselineBuckets
         self.firstSeen = firstSeen
         self.scale = scale
+        self.processKey = processKey
     }
 }
 
 extension RarityAssessment {
-    /// The evidence of a scorer alert; `scale` names its time scale (`15m`, `1d`).
-    public init(_ alert: Alert, scale: String) {
+    /// The evidence of a scorer alert; `scale` names its time scale (`15m`,
+    /// `1d`), `processKey` the key text of the process, for ``Detector/rareProcess``.
+    public init(_ alert: Alert, scale: String, processKey: String? = nil) {
         self.init(
             detector: alert.detector.rawValue,
             score: alert.score,
@@ -180,7 +191,8 @@ extension RarityAssessment {
             seenBuckets: alert.seenBuckets,
             baselineBuckets: alert.baselineBuckets,
             firstSeen: alert.firstSeen,
-            scale: scale
+            scale: scale,
+            processKey: alert.detector == .rareProcess ? processKey : nil
         )
     }
 }

@@ -53,6 +53,19 @@ public enum ECSAlertEncoder {
             writer.endObject()
         }
         writeHost(alert.hostName, into: &writer)
+        if let container = alert.container {
+            writer.appendKey("container")
+            writer.beginObject()
+            writer.appendMember("id", container.id)
+            if let image = container.image {
+                writer.appendKey("image")
+                writer.beginObject()
+                writer.appendMember("name", image)
+                writer.endObject()
+            }
+            writer.appendMember("runtime", container.runtime)
+            writer.endObject()
+        }
         let rarity = alert.rarity
         writer.appendKey("rarenet")
         writer.beginObject()
@@ -63,6 +76,7 @@ public enum ECSAlertEncoder {
         writer.appendMember("baseline_buckets", twoDecimals(rarity.baselineBuckets))
         writer.appendMember("first_seen", rarity.firstSeen)
         writer.appendMember("scale", rarity.scale)
+        writer.appendMember("process_key", rarity.processKey)
         writer.endObject()
         writer.endObject()
         writer.endLine()
@@ -151,12 +165,7 @@ public enum ECSAlertEncoder {
         writer.appendMember("pid", process.pid)
         writer.appendMember("name", process.name)
         writer.appendMember("executable", process.executable)
-        if let arguments = process.arguments {
-            writer.appendKey("args")
-            writer.beginArray()
-            for argument in arguments { writer.appendString(argument) }
-            writer.endArray()
-        }
+        if let arguments = process.arguments { writer.appendMember("args", strings: arguments) }
         writer.appendMember("working_directory", process.workingDirectory)
         if let parentPID = process.parentPID {
             writer.appendKey("parent")

@@ -1,3 +1,4 @@
+import RarenetIdentity
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,6 +43,25 @@ struct ProcessDirectory: ~Copyable {
     /// The executable, from the `exe` link; `nil` for a kernel thread or a zombie.
     func executable() -> ExecutablePath? {
         readLink("exe").map(ExecutablePath.init(kernelName:))
+    }
+
+    /// The executable's file, from `stat` of the `exe` link (which the kernel
+    /// resolves to the very file the process runs, linked or not).
+    func executableFile() -> FileIdentity? {
+        var status = Glibc.stat()
+        guard fstatat(descriptor, "exe", &status, 0) == 0 else { return nil }
+        return FileIdentity(statDevice: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+    }
+
+    /// The mount namespace's inode number, from the `ns/mnt` link (`mnt:[4026531841]`).
+    func mountNamespace() -> UInt32? {
+        guard let link = readLink("ns/mnt"), link.hasPrefix("mnt:["), link.hasSuffix("]") else { return nil }
+        return UInt32(link.dropFirst("mnt:[".count).dropLast())
+    }
+
+    /// The text of the `cgroup` file.
+    func cgroups() -> String? {
+        read("cgroup", limit: 8192).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The working directory, from the `cwd` link.

@@ -1,3 +1,5 @@
+import RarenetIdentity
+
 /// A process started running a new executable (a successful `execve`), as the
 /// kernel reported it. The sensor maps its exec records onto this, so that the
 /// process table depends on no capture code.
@@ -21,6 +23,12 @@ public struct ProcessExec: Sendable, Hashable {
     public var argumentBytes: [UInt8]
     /// True when the kernel could not copy every argument.
     public var argumentsTruncated: Bool
+    /// The executable's file, when the kernel reported it.
+    public var executableFile: FileIdentity?
+    /// The process's mount namespace (inode number), when the kernel reported it.
+    public var mountNamespace: UInt32?
+    /// The process's cgroup (v2) id.
+    public var cgroupID: UInt64
 
     public init(
         identity: ProcessIdentity,
@@ -31,7 +39,10 @@ public struct ProcessExec: Sendable, Hashable {
         executable: ExecutablePath,
         executableTruncated: Bool = false,
         argumentBytes: [UInt8],
-        argumentsTruncated: Bool = false
+        argumentsTruncated: Bool = false,
+        executableFile: FileIdentity? = nil,
+        mountNamespace: UInt32? = nil,
+        cgroupID: UInt64 = 0
     ) {
         self.identity = identity
         self.timestampNanoseconds = timestampNanoseconds
@@ -42,6 +53,9 @@ public struct ProcessExec: Sendable, Hashable {
         self.executableTruncated = executableTruncated
         self.argumentBytes = argumentBytes
         self.argumentsTruncated = argumentsTruncated
+        self.executableFile = executableFile
+        self.mountNamespace = mountNamespace
+        self.cgroupID = cgroupID
     }
 }
 

@@ -1,3 +1,5 @@
+import RarenetIdentity
+
 /// What the process table knows about one process.
 ///
 /// Records are owned by a ``ProcessTable`` and change only through it (an
@@ -30,8 +32,16 @@ public final class ProcessRecord<Derived> {
     /// `/proc`'s `comm`). A process may rename itself at any time: key on
     /// ``executable``, never on this.
     public internal(set) var comm: String?
-    /// The executable, when known.
+    /// The executable, when known: its path inside the process's own root.
     public internal(set) var executable: ExecutablePath?
+    /// The executable's file (device and inode), when known: what the
+    /// process runs whatever its path says.
+    public internal(set) var executableFile: FileIdentity?
+    /// The process's mount namespace (inode number), when known.
+    public internal(set) var mountNamespace: UInt32?
+    /// The container the process runs in, from its cgroup; `nil` on the host
+    /// (or when the process was gone before its cgroup could be read).
+    public internal(set) var container: ContainerIdentity?
     /// The arguments, `argv[0]` first, when known.
     public internal(set) var arguments: [String]
     /// True when ``arguments`` holds only the start of the argument vector.
@@ -73,4 +83,16 @@ public final class ProcessRecord<Derived> {
 
     /// True while the table holds the record.
     @inlinable public var isResident: Bool { slot != nil }
+
+    /// The process's name: its task name at exec; for a process that started
+    /// before the sensor, its executable's file name (as the kernel would
+    /// truncate it), since `/proc`'s `comm` may be a thread's rename; else
+    /// whatever name is known.
+    public var name: String? {
+        if source == .exec, let comm { return comm }
+        if let executable, let fileName = executable.path.split(separator: "/").last {
+            return String(decoding: fileName.utf8.prefix(15), as: UTF8.self)
+        }
+        return comm
+    }
 }

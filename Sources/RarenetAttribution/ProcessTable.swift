@@ -1,4 +1,5 @@
 import CRarenetPrefetch
+import RarenetIdentity
 
 /// The bounded table of processes the sensor attributes events to:
 /// ``ProcessIdentity`` (pid + start time) → ``ProcessRecord``.
@@ -110,6 +111,10 @@ public final class ProcessTable<Derived> {
     /// The latest event time seen in an exec or exit record.
     private var now: UInt64 = 0
     private var userNames: UserNameCache
+    /// Paths of executable files, learned from execs and `/proc`.
+    private var executableIndex: ExecutableIndex
+    /// Containers by cgroup.
+    private var containers: ContainerDirectory
 
     /// An empty table; every allocation it will need is made here.
     public init(configuration: Configuration = Configuration()) {
@@ -121,6 +126,8 @@ public final class ProcessTable<Derived> {
         slots.reserveCapacity(configuration.capacity)
         exited = RingQueue(capacity: configuration.capacity)
         userNames = UserNameCache(capacity: configuration.userNameCacheCapacity)
+        executableIndex = ExecutableIndex(capacity: configuration.capacity)
+        containers = ContainerDirectory(capacity: configuration.capacity)
     }
 
     deinit {
@@ -142,8 +149,13 @@ public final class ProcessTable<Derived> {
     /// read of `/proc/<pid>`, after which the process is held. Never fails: a
     /// process that cannot be found has ``ProcessRecord/Source/unknown`` as
     /// its source and no executable.
+    ///
+    /// `executable` is what the event's own record says the process runs: for
+    /// a process that is neither held nor in `/proc` any more (a fork that
+    /// connected and exited), it names the executable through the files
+    /// learned from other processes' execs and `/proc` (``executableIndex``).
     @inlinable
-    public func lookup(_ identity: ProcessIdentity) -> Record {
+    public func lookup(_ identity: ProcessIdentity, executable: ExecutableHint = ExecutableHint()) -> Record {
         let recent = Int(identity.pid) & (Self.recentLookupCount - 1)
         if let record = recentLookups[recent], record.identity == identity, record.isResident {
             record.recentlyUsed = true
@@ -154,7 +166,7 @@ public final class ProcessTable<Derived> {
             resident.recentlyUsed = true
             record = resident
         } else {
-            record = loadMissing(identity)
+            record = loadMissing(identity, executable: executable)
         }
         recentLookups[recent] = record
         return record
@@ -179,12 +191,18 @@ public final class ProcessTable<Derived> {
     }
 
     @usableFromInline
-    func loadMissing(_ identity: ProcessIdentity) -> Record {
+    func loadMissing(_ identity: ProcessIdentity, executable hint: ExecutableHint) -> Record {
         if let record = loadFromProcFS(pid: identity.pid, expecting: identity) {
             return record
         }
         statistics.unknown += 1
         let record = Record(identity: identity, source: .unknown)
+        record.executableFile = hint.file
+        record.mountNamespace = hint.mountNamespace
+        if let file = hint.file, let known = executableIndex.executable(of: file, inMountNamespace: hint.mountNamespace) {
+            record.executable = known
+        }
+        record.container = containers.container(inCgroup: hint.cgroupID)
         insert(record)
         retire(record, until: now &+ configuration.exitGracePeriodNanoseconds)
         return record
@@ -225,6 +243,14 @@ public final class ProcessTable<Derived> {
         }
         record.arguments = ArgumentVector.decode(exec.argumentBytes)
         record.argumentsTruncated = exec.argumentsTruncated
+        record.executableFile = exec.executableFile
+        record.mountNamespace = exec.mountNamespace
+        record.container = containers.container(cgroupID: exec.cgroupID) {
+            guard let directory = ProcessDirectory(pid: exec.identity.pid),
+                  directory.stat()?.startTicks == exec.identity.startTicks else { return nil }
+            return directory.cgroups()
+        }
+        learnExecutable(of: record)
         record.derived = nil
         record.detailsLoaded = false
         record.recentlyUsed = true
@@ -265,6 +291,13 @@ public final class ProcessTable<Derived> {
         }
     }
 
+    /// Remembers which path `record`'s executable file has, for processes
+    /// that are gone before they can be read.
+    private func learnExecutable(of record: Record) {
+        guard let file = record.executableFile, let executable = record.executable else { return }
+        executableIndex.learn(file, executable: executable, mountNamespace: record.mountNamespace)
+    }
+
     // MARK: Storage
 
     /// Reads `/proc/<pid>` and holds the process (as exited if it is a
@@ -284,6 +317,10 @@ public final class ProcessTable<Derived> {
             record.argumentsTruncated = truncated
         }
         record.workingDirectory = directory.workingDirectory()
+        record.executableFile = directory.executableFile()
+        record.mountNamespace = directory.mountNamespace()
+        record.container = containers.container(cgroupID: 0) { directory.cgroups() }
+        learnExecutable(of: record)
         statistics.loadedFromProcFS += 1
         insert(record)
         if stat.hasExited {

@@ -1,5 +1,6 @@
 import RarenetAlerts
 import RarenetEvents
+import RarenetIdentity
 import RarenetScoring
 
 /// Runs recorded events through a ``RarityScorer`` with event time: the
@@ -43,6 +44,7 @@ public struct EventReplay {
     }
 
     private let writesAlerts: Bool
+    private let deriver: ProcessKeyDeriver
     private let scaleNames: [Duration: String]
     private var writer = JSONLineWriter()
     private var verdictBuffer: [Verdict] = []
@@ -57,6 +59,7 @@ public struct EventReplay {
     public init(scorer: RarityScorer, writesAlerts: Bool) {
         self.scorer = scorer
         self.writesAlerts = writesAlerts
+        deriver = ProcessKeyDeriver(configuration: scorer.configuration.identity)
         let detectorCount = scorer.configuration.detectors.count
         distinctKeys = Array(repeating: [], count: detectorCount)
         saturated = Array(repeating: false, count: detectorCount)
@@ -103,10 +106,12 @@ public struct EventReplay {
     public mutating func score(_ event: NetworkEvent, write: ([UInt8]) throws -> Void) throws {
         events += 1
         try checkHealthIfDue(at: event.timestamp, hostName: event.host, write: write)
+        let facts = ProcessFacts(event)
+        let keyText = scorer.configuration.keyText(for: facts, deriver: deriver)
         let scoringEvent = ScoringEvent(
             timestamp: event.timestamp,
             action: event.action,
-            process: scorer.configuration.processKey(executable: event.executable, comm: event.comm, user: event.user),
+            process: scorer.configuration.processKey(keyText: keyText, facts: facts, user: event.user),
             pid: event.pid,
             uid: event.uid,
             destinationAddress: event.destinationAddress,
@@ -124,7 +129,7 @@ public struct EventReplay {
             guard writesAlerts else { continue }
             switch verdict.decision {
             case .alert(let alert):
-                let rarity = RarityAssessment(alert, scale: scaleNames[alert.scale] ?? DurationSyntax.format(alert.scale))
+                let rarity = RarityAssessment(alert, scale: scaleNames[alert.scale] ?? DurationSyntax.format(alert.scale), processKey: keyText)
                 try emit(write) { ECSAlertEncoder.encode(AlertRecord(event: event, rarity: rarity), into: &$0) }
             case .suppressed(.alertCap(startsWindow: true)):
                 let configuration = scorer.configuration
@@ -220,5 +225,20 @@ public struct ReplaySummary: Sendable, Hashable, CustomStringConvertible {
         }
         lines.append("baseline: \(completedBuckets) completed buckets\(isLearning ? " (still learning: no alerts yet)" : "")")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension ProcessFacts {
+    /// What an event line says of its process: `exe` in the kernel's display
+    /// form, inside the container or namespace the line names.
+    init(_ event: NetworkEvent) {
+        let origin: ProcessOrigin
+        if let container = event.container {
+            origin = .container(ContainerIdentity(
+                id: container.id, runtime: container.runtime.flatMap(ContainerRuntime.init(rawValue:)), image: container.image))
+        } else {
+            origin = event.inForeignNamespace ? .foreignNamespace : .host
+        }
+        self.init(displayedExecutable: event.executable, arguments: event.arguments ?? [], name: event.comm, origin: origin)
     }
 }

@@ -73,6 +73,8 @@ public struct CapturedNetworkRecord: Sendable, Hashable {
     public var hook: Hook
     /// The process's cgroup (v2) id.
     public var cgroupID: UInt64
+    /// The file the process executes and its mount namespace, from the task itself.
+    public var executableFile: CapturedExecutableFile
     /// The kernel's task name, kept inline as the kernel wrote it: with it, a
     /// network record holds no references, so the consumer moves it as plain bytes.
     public var taskName: TaskName
@@ -89,7 +91,7 @@ public struct CapturedNetworkRecord: Sendable, Hashable {
         action: NetworkAction, family: AddressFamily, transport: TransportProtocol,
         sourceAddress: IPAddress, sourcePort: UInt16,
         destinationAddress: IPAddress?, destinationPort: UInt16?,
-        hook: Hook, cgroupID: UInt64, taskName: TaskName
+        hook: Hook, cgroupID: UInt64, executableFile: CapturedExecutableFile = CapturedExecutableFile(), taskName: TaskName
     ) {
         self.header = header
         self.ppid = ppid
@@ -104,8 +106,31 @@ public struct CapturedNetworkRecord: Sendable, Hashable {
         self.destinationPort = destinationPort
         self.hook = hook
         self.cgroupID = cgroupID
+        self.executableFile = executableFile
         self.taskName = taskName
     }
+}
+
+/// The file a task executes and the mount namespace it lives in, as the kernel
+/// knows them (`struct rarenet_executable_file`): what identifies a process
+/// that never exec'd, whatever it renamed itself to.
+public struct CapturedExecutableFile: Sendable, Hashable {
+    /// The executable's inode number; 0 for a task without memory map (a kernel thread).
+    public var inode: UInt64
+    /// The executable's device, the kernel's encoding (`MAJOR << 20 | MINOR`).
+    public var device: UInt32
+    /// The mount namespace's inode number (`/proc/<pid>/ns/mnt`); 0 when unknown.
+    public var mountNamespace: UInt32
+
+    @inlinable
+    public init(inode: UInt64 = 0, device: UInt32 = 0, mountNamespace: UInt32 = 0) {
+        self.inode = inode
+        self.device = device
+        self.mountNamespace = mountNamespace
+    }
+
+    /// True when the task executes a file (it is not a kernel thread).
+    public var isKnown: Bool { inode != 0 }
 }
 
 /// A kernel task name (`comm`, at most 15 bytes), stored inline in 16 bytes.
@@ -204,6 +229,8 @@ public struct CapturedExecRecord: Sendable, Hashable {
     public var gid: UInt32
     /// The process's cgroup (v2) id.
     public var cgroupID: UInt64
+    /// The file the new image executes and the process's mount namespace.
+    public var executableFile: CapturedExecutableFile
     /// The kernel's task name after the exec (at most 15 bytes).
     public var comm: String
     /// Absolute path of the executable; its tail when ``isPathTruncated``.
@@ -219,6 +246,7 @@ public struct CapturedExecRecord: Sendable, Hashable {
 
     public init(
         header: CapturedRecordHeader, ppid: UInt32, uid: UInt32, gid: UInt32, cgroupID: UInt64,
+        executableFile: CapturedExecutableFile = CapturedExecutableFile(),
         comm: String, executablePath: String, arguments: [String],
         isPathTruncated: Bool, isExecutableDeleted: Bool, areArgumentsTruncated: Bool
     ) {
@@ -227,6 +255,7 @@ public struct CapturedExecRecord: Sendable, Hashable {
         self.uid = uid
         self.gid = gid
         self.cgroupID = cgroupID
+        self.executableFile = executableFile
         self.comm = comm
         self.executablePath = executablePath
         self.arguments = arguments

@@ -104,6 +104,7 @@ public struct RecordDecoder: Sendable {
             uid: record.uid,
             gid: record.gid,
             cgroupID: record.cgroup_id,
+            executableFile: CapturedExecutableFile(record.executable),
             comm: nulTerminatedString(record.comm),
             executablePath: path,
             arguments: arguments,
@@ -259,8 +260,17 @@ extension CapturedNetworkRecord {
             destinationPort: isConnect ? fields[\.dport] : nil,
             hook: fields.isKprobe ? .kprobe : .tracepoint,
             cgroupID: fields[\.cgroup_id],
+            executableFile: CapturedExecutableFile(fields[\.executable]),
             taskName: TaskName(kernelField: fields.pointer(to: \.comm))
         )
+    }
+}
+
+extension CapturedExecutableFile {
+    /// The executable file as the kernel wrote it.
+    @inlinable
+    init(_ file: rarenet_executable_file) {
+        self.init(inode: file.inode, device: file.device, mountNamespace: file.mount_namespace)
     }
 }
 

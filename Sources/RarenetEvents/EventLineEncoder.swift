@@ -24,6 +24,11 @@ public enum EventLineEncoder {
         writer.appendMember("daddr", event.destinationAddress?.description)
         writer.appendMember("dport", event.destinationPort)
         writer.appendMember("host", event.host)
+        if let arguments = event.arguments { writer.appendMember("args", strings: arguments) }
+        writer.appendMember("container_id", event.container?.id)
+        writer.appendMember("container_image", event.container?.image)
+        writer.appendMember("container_runtime", event.container?.runtime)
+        if event.inForeignNamespace { writer.appendMember("origin", "namespace") }
         writer.endObject()
         writer.endLine()
     }

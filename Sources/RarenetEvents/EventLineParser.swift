@@ -6,7 +6,12 @@
 /// the epoch), `action` (`connect` | `bind`), `pid`, `uid`, `comm`. Optional
 /// fields (`null` is the same as absent): `ppid`, `exe` (absolute path),
 /// `user`, `family` (4 | 6), `protocol` (`tcp` | `udp`), `saddr`, `sport`,
-/// `daddr`, `dport`, `host`. Unknown fields are ignored whatever their value
+/// `daddr`, `dport`, `host`, `args` (an array of strings, `argv[0]` first),
+/// `container_id`, `container_image`, `container_runtime` (`docker` |
+/// `containerd` | `cri-o` | `podman`) and `origin` (`host` | `namespace`: a
+/// mount namespace that is no container and whose `exe` is not the host's
+/// file of that path). With a container or a foreign namespace, `exe` is the
+/// path inside the process's own root. Unknown fields are ignored whatever their value
 /// (nested objects and arrays included, up to 64 levels), but must still be
 /// well-formed JSON. A field given twice is an error, as are addresses whose
 /// family disagrees with `family` or with each other.
@@ -36,6 +41,7 @@ public enum EventLineParser {
 /// The fields of the record format.
 enum EventField: Int, CaseIterable {
     case ts, action, pid, uid, comm, ppid, exe, user, family, `protocol`, saddr, sport, daddr, dport, host
+    case args, containerID, containerImage, containerRuntime, origin
 
     /// The JSON member name.
     var name: String {
@@ -55,6 +61,11 @@ enum EventField: Int, CaseIterable {
         case .daddr: "daddr"
         case .dport: "dport"
         case .host: "host"
+        case .args: "args"
+        case .containerID: "container_id"
+        case .containerImage: "container_image"
+        case .containerRuntime: "container_runtime"
+        case .origin: "origin"
         }
     }
 
@@ -80,8 +91,8 @@ private enum JSONToken {
     case number(Range<Int>, isInteger: Bool)
     case bool(Bool)
     case null
-    /// An object or array, already skipped.
-    case container(isObject: Bool)
+    /// An object or array, already skipped: its bytes, brackets included.
+    case container(Range<Int>, isObject: Bool)
 
     var kind: String {
         switch self {
@@ -89,7 +100,7 @@ private enum JSONToken {
         case .number: "a number"
         case .bool: "a boolean"
         case .null: "null"
-        case .container(let isObject): isObject ? "an object" : "an array"
+        case .container(_, let isObject): isObject ? "an object" : "an array"
         }
     }
 }
@@ -175,8 +186,9 @@ private struct EventLineScanner {
             try expectLiteral("null")
             return .null
         case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let start = index
             try skipContainer()
-            return .container(isObject: byte == UInt8(ascii: "{"))
+            return .container(start..<index, isObject: byte == UInt8(ascii: "{"))
         default:
             throw syntax("expected a value")
         }
@@ -390,6 +402,30 @@ private struct EventLineScanner {
         return try decodeString(range, hasEscapes: hasEscapes, field: field)
     }
 
+    /// The strings of an array token (already checked to be well-formed JSON),
+    /// or an error naming the first element that is not a string.
+    func stringArray(_ token: JSONToken, _ field: EventField) throws(EventLineError) -> [String] {
+        guard case .container(let range, isObject: false) = token else {
+            throw EventLineError(field: field.name, reason: "expected an array of strings, found \(token.kind)")
+        }
+        var element = EventLineScanner(bytes: bytes)
+        element.index = range.lowerBound + 1
+        var strings: [String] = []
+        while true {
+            element.skipWhitespace()
+            if element.peek() == UInt8(ascii: "]") { return strings }
+            if !strings.isEmpty {
+                try element.expect(UInt8(ascii: ","), "between array elements")
+                element.skipWhitespace()
+            }
+            let value = try element.scanValue()
+            guard case .string(let textRange, let hasEscapes) = value else {
+                throw EventLineError(field: field.name, reason: "element \(strings.count) is \(value.kind), expected a string")
+            }
+            strings.append(try decodeString(textRange, hasEscapes: hasEscapes, field: field))
+        }
+    }
+
     /// The text of a number token for an error message, shortened.
     func numberText(_ range: Range<Int>) -> String {
         let shown = range.prefix(Self.excerptLength)
@@ -480,6 +516,11 @@ private struct FieldValues {
     var destinationAddress: IPAddress?
     var destinationPort: UInt16?
     var host: String?
+    var arguments: [String]?
+    var containerID: String?
+    var containerImage: String?
+    var containerRuntime: String?
+    var inForeignNamespace = false
 
     private static let processIDs: ClosedRange<Int64> = 0...Int64(UInt32.max)
     private static let ports: ClosedRange<Int64> = 0...Int64(UInt16.max)
@@ -540,7 +581,34 @@ private struct FieldValues {
             destinationPort = UInt16(try scanner.integer(token, field, in: Self.ports, "a port (0–65535)"))
         case .host:
             host = try scanner.string(token, field)
+        case .args:
+            arguments = try scanner.stringArray(token, field)
+        case .containerID:
+            containerID = try Self.nonEmpty(token, field, scanner: scanner, "a container id")
+        case .containerImage:
+            containerImage = try Self.nonEmpty(token, field, scanner: scanner, "an image reference")
+        case .containerRuntime:
+            let runtime = try scanner.string(token, field, "a container runtime")
+            guard Self.containerRuntimes.contains(runtime) else {
+                throw EventLineError(field: field.name, reason: "\(runtime.excerpt) is not a container runtime (\(Self.containerRuntimes.joined(separator: " or ")))")
+            }
+            containerRuntime = runtime
+        case .origin:
+            let origin = try scanner.string(token, field, "an origin")
+            guard origin == "host" || origin == "namespace" else {
+                throw EventLineError(field: field.name, reason: "\(origin.excerpt) is not an origin (host or namespace)")
+            }
+            inForeignNamespace = origin == "namespace"
         }
+    }
+
+    /// The runtimes `container_runtime` names (ECS `container.runtime`).
+    static let containerRuntimes = ["docker", "containerd", "cri-o", "podman"]
+
+    private static func nonEmpty(_ token: JSONToken, _ field: EventField, scanner: EventLineScanner, _ what: String) throws(EventLineError) -> String {
+        let text = try scanner.string(token, field, what)
+        guard !text.isEmpty else { throw EventLineError(field: field.name, reason: "must not be empty") }
+        return text
     }
 
     private static func timestamp(_ token: JSONToken, scanner: EventLineScanner) throws(EventLineError) -> EventTimestamp {
@@ -606,8 +674,23 @@ private struct FieldValues {
             timestamp: timestamp, action: action, pid: pid, uid: uid, comm: comm,
             ppid: ppid, executable: executable, user: user, family: family, transport: transport,
             sourceAddress: sourceAddress, sourcePort: sourcePort,
-            destinationAddress: destinationAddress, destinationPort: destinationPort, host: host
+            destinationAddress: destinationAddress, destinationPort: destinationPort, host: host,
+            arguments: arguments, container: try container(), inForeignNamespace: inForeignNamespace
         )
+    }
+
+    /// The container fields together: an image or runtime needs an id, and a
+    /// container is never also a foreign namespace.
+    private func container() throws(EventLineError) -> EventContainer? {
+        guard let containerID else {
+            if containerImage != nil { throw EventLineError(field: EventField.containerImage.name, reason: "needs \"container_id\"") }
+            if containerRuntime != nil { throw EventLineError(field: EventField.containerRuntime.name, reason: "needs \"container_id\"") }
+            return nil
+        }
+        guard !inForeignNamespace else {
+            throw EventLineError(field: EventField.origin.name, reason: "\"namespace\" contradicts \"container_id\"")
+        }
+        return EventContainer(id: containerID, image: containerImage, runtime: containerRuntime)
     }
 
     private func checkFamily(of address: IPAddress?, _ field: EventField) throws(EventLineError) {

@@ -156,6 +156,14 @@ public struct JSONLineWriter: Sendable {
         appendString(value)
     }
 
+    /// Writes the member `key` with an array of strings.
+    public mutating func appendMember(_ key: StaticString, strings: [String]) {
+        appendKey(key)
+        beginArray()
+        for string in strings { appendString(string) }
+        endArray()
+    }
+
     /// Writes the member `key` with an integer value, or nothing when `value` is `nil`.
     public mutating func appendMember(_ key: StaticString, _ value: (some BinaryInteger)?) {
         guard let value else { return }

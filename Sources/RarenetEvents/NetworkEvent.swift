@@ -60,6 +60,13 @@ public struct NetworkEvent: Sendable, Hashable {
     public var destinationPort: UInt16?
     /// Host name the event was observed on.
     public var host: String?
+    /// The argument vector, `argv[0]` first, when known.
+    public var arguments: [String]?
+    /// The container the process runs in, when it runs in one.
+    public var container: EventContainer?
+    /// True when the process runs in a mount namespace that is no container
+    /// and its executable is not the host's file of the path it shows.
+    public var inForeignNamespace: Bool
 
     public init(
         timestamp: EventTimestamp,
@@ -76,7 +83,10 @@ public struct NetworkEvent: Sendable, Hashable {
         sourcePort: UInt16? = nil,
         destinationAddress: IPAddress? = nil,
         destinationPort: UInt16? = nil,
-        host: String? = nil
+        host: String? = nil,
+        arguments: [String]? = nil,
+        container: EventContainer? = nil,
+        inForeignNamespace: Bool = false
     ) {
         self.timestamp = timestamp
         self.action = action
@@ -93,6 +103,25 @@ public struct NetworkEvent: Sendable, Hashable {
         self.destinationAddress = destinationAddress
         self.destinationPort = destinationPort
         self.host = host
+        self.arguments = arguments
+        self.container = container
+        self.inForeignNamespace = inForeignNamespace
+    }
+}
+
+/// The container of an event's process, as an event line names it.
+public struct EventContainer: Sendable, Hashable {
+    /// The runtime's container id.
+    public var id: String
+    /// The image reference, when the runtime's state told it.
+    public var image: String?
+    /// `docker`, `containerd`, `cri-o` or `podman`, when known.
+    public var runtime: String?
+
+    public init(id: String, image: String? = nil, runtime: String? = nil) {
+        self.id = id
+        self.image = image
+        self.runtime = runtime
     }
 }
 

@@ -1,3 +1,5 @@
+import RarenetIdentity
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,13 +14,20 @@ public struct BaselineParameters: Sendable, Hashable {
     public var scales: [Duration]
     public var halfLife: Duration
     public var keyMode: ProcessKeyMode
+    /// ``IdentityConfiguration/fingerprint`` of the key derivation: baselines
+    /// whose process keys were derived differently never mix.
+    public var keyDerivation: UInt64
     public var detectors: [Detector]
 
-    public init(sketch: SketchParameters, scales: [Duration], halfLife: Duration, keyMode: ProcessKeyMode, detectors: [Detector]) {
+    public init(
+        sketch: SketchParameters, scales: [Duration], halfLife: Duration, keyMode: ProcessKeyMode,
+        keyDerivation: UInt64 = IdentityConfiguration().fingerprint, detectors: [Detector]
+    ) {
         self.sketch = sketch
         self.scales = scales
         self.halfLife = halfLife
         self.keyMode = keyMode
+        self.keyDerivation = keyDerivation
         self.detectors = detectors
     }
 
@@ -26,7 +35,7 @@ public struct BaselineParameters: Sendable, Hashable {
     public init(_ configuration: ScoringConfiguration) {
         self.init(
             sketch: configuration.sketch, scales: configuration.scales, halfLife: configuration.halfLife,
-            keyMode: configuration.keyMode, detectors: configuration.detectors
+            keyMode: configuration.keyMode, keyDerivation: configuration.identity.fingerprint, detectors: configuration.detectors
         )
     }
 
@@ -40,6 +49,7 @@ public struct BaselineParameters: Sendable, Hashable {
              other.scales.map(\.compactDescription).joined(separator: ",")),
             ("half-life", halfLife.compactDescription, other.halfLife.compactDescription),
             ("key mode", keyMode.rawValue, other.keyMode.rawValue),
+            ("key derivation (rewrite rules, interpreters, prefixes)", hex(keyDerivation), hex(other.keyDerivation)),
             ("detectors", detectors.map(\.rawValue).joined(separator: ","), other.detectors.map(\.rawValue).joined(separator: ",")),
         ]
         return fields.first { $0.1 != $0.2 }
@@ -299,4 +309,10 @@ public struct Baseline: Sendable {
 func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
     let quotient = a / b
     return (a % b != 0 && a < 0) ? quotient - 1 : quotient
+}
+
+/// A fingerprint as sixteen hexadecimal digits.
+private func hex(_ value: UInt64) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
 }

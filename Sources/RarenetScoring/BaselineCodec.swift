@@ -1,7 +1,8 @@
-/// The snapshot byte format of a ``Baseline``, version 2. Little-endian:
+/// The snapshot byte format of a ``Baseline``, version 3. Little-endian:
 ///
 ///     header   magic "RNBASELN" (8) · version u16 · flags u16 (0) · payload length u64
 ///     payload  parameters: depth u32 · width u32 · seed u64 · half-life ns i64 · key mode u8
+///                          · key derivation fingerprint u64
 ///                          · scale count u8 · span ns i64 per scale · detector count u8 · code u8 each
 ///                          · bucket key capacity u32 · first-seen capacity u32
 ///              clock:      started u8 · per scale: start bucket i64 · current bucket i64
@@ -14,12 +15,15 @@
 ///
 /// Counters and keys are placed by ``KeyHash`` values, so a change in how a
 /// key is hashed is a new version: version 2 hashes ports with
-/// ``KeyHash/init(port:seed:)``'s multiplication (version 1 mixed them like text).
+/// ``KeyHash/init(port:seed:)``'s multiplication (version 1 mixed them like text);
+/// version 3 keys processes by origin, rewritten path and script
+/// (RarenetIdentity) and records the derivation's fingerprint. Older
+/// versions are refused with a message that says why.
 ///
 /// Pure: bytes in, bytes out. Writing the file atomically is the caller's job.
 enum BaselineCodec {
     static let magic: [UInt8] = Array("RNBASELN".utf8)
-    static let version: UInt16 = 2
+    static let version: UInt16 = 3
     static let headerSize = 20
 
     static func encode(_ baseline: Baseline) -> [UInt8] {
@@ -30,6 +34,7 @@ enum BaselineCodec {
         payload.write(parameters.sketch.seed)
         payload.write(parameters.halfLife.nanoseconds)
         payload.write(parameters.keyMode == .executable ? UInt8(1) : UInt8(2))
+        payload.write(parameters.keyDerivation)
         payload.write(UInt8(parameters.scales.count))
         for span in parameters.scales { payload.write(span.nanoseconds) }
         payload.write(UInt8(parameters.detectors.count))
@@ -79,7 +84,10 @@ enum BaselineCodec {
         guard bytes.count >= headerSize else { throw .truncated(expectedBytes: headerSize, foundBytes: bytes.count) }
         var header = ByteReader(bytes: bytes, offset: magic.count)
         let version: UInt16 = try header.read()
-        guard version == self.version else { throw .unsupportedVersion(found: version, supported: self.version) }
+        guard version == self.version else {
+            if version == 2 { throw .keyDerivationChanged }
+            throw .unsupportedVersion(found: version, supported: self.version)
+        }
         let _: UInt16 = try header.read()
         let payloadLength: UInt64 = try header.read()
         guard payloadLength <= UInt64(Int.max - headerSize - 4) else {
@@ -158,6 +166,7 @@ enum BaselineCodec {
         case 2: keyMode = .name
         case let other: throw .malformed("unknown key mode \(other)")
         }
+        let keyDerivation: UInt64 = try reader.read()
         let scales = try reader.readArray(count: Int(try reader.read() as UInt8)) { (span: Int64) in Duration.nanoseconds(span) }
         let detectors = try reader.readArray(count: Int(try reader.read() as UInt8)) { (code: UInt8) in
             Detector.allCases.first { $0.snapshotCode == code }
@@ -172,7 +181,7 @@ enum BaselineCodec {
         guard known.count == detectors.count, !known.isEmpty else { throw .malformed("unknown detector code") }
         return BaselineParameters(
             sketch: SketchParameters(depth: depth, width: width, seed: seed),
-            scales: scales, halfLife: .nanoseconds(halfLife), keyMode: keyMode, detectors: known
+            scales: scales, halfLife: .nanoseconds(halfLife), keyMode: keyMode, keyDerivation: keyDerivation, detectors: known
         )
     }
 }

@@ -1,3 +1,5 @@
+import RarenetIdentity
+
 /// Every tunable of the rarity scorer. The defaults mirror the Elastic rule
 /// "Unusual Linux Network Activity" (DESIGN.md, "Scoring").
 public struct ScoringConfiguration: Sendable, Hashable {
@@ -15,6 +17,8 @@ public struct ScoringConfiguration: Sendable, Hashable {
     public var sketch: SketchParameters = .default
     /// What identifies a process for ``Detector/rareProcess``.
     public var keyMode: ProcessKeyMode = .executable
+    /// How process keys are derived (rewrite rules, interpreters).
+    public var identity = IdentityConfiguration()
     /// The detectors that score events, in this order.
     public var detectors: [Detector] = [.rareProcess, .rarePort]
     /// What is never scored.
@@ -52,16 +56,37 @@ public struct ScoringConfiguration: Sendable, Hashable {
     }
 
     /// The key of a process under this configuration's key mode, seed and
-    /// exclusions. Compute it once per process identity (any thread: it is a
-    /// pure function) and pass it with each of the process's events. `user` is
-    /// the user name, when known, for the name-based user exclusions (id-based
-    /// ones are checked per event).
-    public func processKey(executable: String?, comm: String, user: String?) -> ProcessKey {
-        let excluded = exclusions.processNames.contains(comm)
-            || executable.map(exclusions.executables.contains) == true
+    /// exclusions, derived by `deriver` (which must use ``identity``).
+    /// Compute it once per process image and pass it with each of the
+    /// process's events. `user` is the user name, when known, for the
+    /// name-based user exclusions (id-based ones are checked per event).
+    ///
+    /// Excluded process names match the process's name (its name at exec),
+    /// not a thread's; excluded executables match host processes only, so
+    /// that no container or namespace can take an excluded host path.
+    public func processKey(for facts: ProcessFacts, user: String?, deriver: ProcessKeyDeriver) -> ProcessKey {
+        processKey(keyText: keyText(for: facts, deriver: deriver), facts: facts, user: user)
+    }
+
+    /// The text of a process's key under this configuration's key mode.
+    public func keyText(for facts: ProcessFacts, deriver: ProcessKeyDeriver) -> String {
+        keyMode == .executable ? deriver.executableKey(for: facts) : deriver.nameKey(for: facts)
+    }
+
+    /// The key of a process whose key text (``keyText(for:deriver:)``) is already derived.
+    public func processKey(keyText: String, facts: ProcessFacts, user: String?) -> ProcessKey {
+        let excludedExecutable = facts.origin == .host && facts.executable.map(exclusions.executables.contains) == true
+        let excluded = exclusions.processNames.contains(facts.name) || excludedExecutable
             || user.map(exclusions.userNames.contains) == true
-        let identity = keyMode == .executable ? executable ?? comm : comm
-        return ProcessKey(hash: KeyHash(identity, seed: sketch.seed), isExcluded: excluded)
+        return ProcessKey(hash: KeyHash(keyText, seed: sketch.seed), isExcluded: excluded)
+    }
+
+    /// The key of a host process known by its executable's display form
+    /// (`/path`, `/path (deleted)`) and name, with no arguments: for tests
+    /// and benchmarks that build events by hand.
+    public func processKey(executable: String?, comm: String, user: String?) -> ProcessKey {
+        processKey(for: ProcessFacts(displayedExecutable: executable, name: comm), user: user,
+                   deriver: ProcessKeyDeriver(configuration: identity))
     }
 
     /// Checks every value; the error names the first one that is wrong.
@@ -121,9 +146,9 @@ public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvert
 
 /// What identifies a process for ``Detector/rareProcess`` (`--key`).
 public enum ProcessKeyMode: String, Sendable, Hashable, CaseIterable {
-    /// The executable path when known, else `comm`.
+    /// The process's origin, rewritten executable path and script (``ProcessKeyDeriver``).
     case executable
-    /// `comm` (the kernel's task name) only.
+    /// The process's name only: its name at exec, never a thread's.
     case name
 }
 

@@ -12,6 +12,9 @@ public enum SnapshotError: Error, Sendable, Hashable, CustomStringConvertible {
     case parameterMismatch(parameter: String, snapshot: String, expected: String)
     /// Checksum-valid content that is inconsistent (written by a broken writer).
     case malformed(String)
+    /// A snapshot of format version 2, whose process keys were the bare
+    /// executable path: its counts cannot be told apart under today's keys.
+    case keyDerivationChanged
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum SnapshotError: Error, Sendable, Hashable, CustomStringConvertible {
             "baseline snapshot was built with \(parameter) \(snapshot), but this scorer uses \(expected)"
         case .malformed(let reason):
             "baseline snapshot is malformed: \(reason)"
+        case .keyDerivationChanged:
+            "baseline snapshot (format version 2) keys processes by bare executable path; this build keys them by origin, rewritten path and script (format version 3), so the old counts cannot be reused: move it aside (--reset-baseline) or rebuild it from recorded events with `rarenet learn`"
         }
     }
 }

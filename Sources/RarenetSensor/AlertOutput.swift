@@ -4,6 +4,7 @@ import RarenetAttribution
 import RarenetCapture
 import RarenetConfig
 import RarenetEvents
+import RarenetIdentity
 import RarenetScoring
 
 /// Turns the scorer's alerts into ECS alert lines, enriched with what the
@@ -23,21 +24,16 @@ final class AlertOutput: Sendable {
         self.logger = logger
     }
 
-    /// Writes the alert for `network`, raised by `alert`, with the details of `process`.
-    func write(
-        _ alert: Alert,
-        for network: CapturedNetworkRecord,
-        at timestamp: EventTimestamp,
-        process: ProcessTable<ProcessKey>.Record,
-        table: ProcessTable<ProcessKey>
-    ) {
+    /// Writes the alert for `event`, raised by `alert`, with the details of its process.
+    func write(_ alert: Alert, for event: AttributedEvent, at timestamp: EventTimestamp, table: ScoringProcessTable) {
+        let network = event.record, process = event.process
         table.loadDetails(of: process)
         let record = AlertRecord(
             timestamp: timestamp,
             action: network.action,
             process: AlertProcess(
                 pid: network.header.pid,
-                name: network.comm,
+                name: event.scored.name,
                 executable: process.executable?.displayName,
                 arguments: process.arguments.isEmpty ? nil : process.arguments,
                 workingDirectory: process.workingDirectory,
@@ -48,7 +44,8 @@ final class AlertOutput: Sendable {
             transport: network.transport,
             networkType: network.family,
             hostName: hostName,
-            rarity: RarityAssessment(alert, scale: DurationSyntax.format(alert.scale)))
+            container: EventContainer(event.scored.origin),
+            rarity: RarityAssessment(alert, scale: DurationSyntax.format(alert.scale), processKey: event.scored.keyText))
         write(ECSAlertEncoder.line(for: record))
     }
 

@@ -1,8 +1,11 @@
 import RarenetAttribution
 import RarenetCapture
+import RarenetEvents
+import RarenetIdentity
 
 // How the kernel's records map onto the process table's inputs, for every
-// stage that attributes events (scoring, recording).
+// stage that attributes events (scoring, recording), and how an attributed
+// process becomes the facts its key is derived from.
 
 extension ProcessIdentity {
     /// The identity of the process a ring-buffer record came from.
@@ -11,9 +14,28 @@ extension ProcessIdentity {
     }
 }
 
+extension FileIdentity {
+    /// The executable file a record names; `nil` for a kernel thread.
+    init?(_ file: CapturedExecutableFile) {
+        guard file.isKnown else { return nil }
+        self.init(device: file.device, inode: file.inode)
+    }
+}
+
+extension ExecutableHint {
+    /// What a connect or bind record says its process runs.
+    init(_ network: CapturedNetworkRecord) {
+        let file = network.executableFile
+        self.init(
+            file: FileIdentity(file), mountNamespace: file.mountNamespace == 0 ? nil : file.mountNamespace,
+            cgroupID: network.cgroupID)
+    }
+}
+
 extension ProcessExec {
     /// The process-table input for an exec record.
     init(_ record: CapturedExecRecord) {
+        let file = record.executableFile
         self.init(
             identity: ProcessIdentity(record.header),
             timestampNanoseconds: record.header.bootTimeNanoseconds,
@@ -23,7 +45,10 @@ extension ProcessExec {
             executable: ExecutablePath(path: record.executablePath, isDeleted: record.isExecutableDeleted),
             executableTruncated: record.isPathTruncated,
             argumentBytes: Array(record.arguments.joined(separator: "\0").utf8),
-            argumentsTruncated: record.areArgumentsTruncated)
+            argumentsTruncated: record.areArgumentsTruncated,
+            executableFile: FileIdentity(file),
+            mountNamespace: file.mountNamespace == 0 ? nil : file.mountNamespace,
+            cgroupID: record.cgroupID)
     }
 }
 
@@ -31,5 +56,47 @@ extension ProcessExit {
     /// The process-table input for an exit record.
     init(_ record: CapturedExitRecord) {
         self.init(identity: ProcessIdentity(record.header), timestampNanoseconds: record.header.bootTimeNanoseconds)
+    }
+}
+
+/// The facts a process's key is derived from, for one of its connects or binds.
+struct AttributedFacts {
+    /// What is known of the process.
+    let facts: ProcessFacts
+    /// False when the table's record is not the image the task runs (its exec
+    /// record was lost): the facts then come from the event's own record and
+    /// must not be kept with the process.
+    let describesRecord: Bool
+
+    /// The facts of `process` for `network`, its origin decided by `resolver`.
+    init<Derived>(of process: ProcessRecord<Derived>, for network: CapturedNetworkRecord, resolver: ProcessOriginResolver) {
+        let runs = FileIdentity(network.executableFile)
+        if let runs, let known = process.executableFile, known != runs {
+            let namespace = network.executableFile.mountNamespace
+            facts = ProcessFacts(
+                executable: nil, executableFile: runs, name: network.comm,
+                origin: resolver.origin(executable: nil, file: runs, mountNamespace: namespace == 0 ? nil : namespace, container: process.container))
+            describesRecord = false
+            return
+        }
+        let executable = process.executable
+        facts = ProcessFacts(
+            executable: executable?.path,
+            executableIsDeleted: executable?.isDeleted ?? false,
+            executableFile: process.executableFile ?? runs,
+            arguments: process.arguments,
+            name: process.name ?? network.comm,
+            origin: resolver.origin(
+                executable: executable, file: process.executableFile ?? runs,
+                mountNamespace: process.mountNamespace, container: process.container))
+        describesRecord = true
+    }
+}
+
+extension EventContainer {
+    /// The container of a process's origin; `nil` for a host or namespace process.
+    init?(_ origin: ProcessOrigin) {
+        guard case .container(let container) = origin else { return nil }
+        self.init(id: container.id, image: container.image, runtime: container.runtime?.rawValue)
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import RarenetAttribution
 import RarenetCapture
 import RarenetEvents
+import RarenetIdentity
 import ServiceLifecycle
 
 /// `rarenet record`: every connect and bind the kernel probes see, attributed
@@ -133,6 +134,7 @@ private final class RecordingLoop: @unchecked Sendable {
     private var decoder = RecordDecoder()
     private var bootClock = BootClock()
     private var userNames = UserNameCache()
+    private let origins = ProcessOriginResolver()
     private var lines = JSONLineWriter(capacity: 1 << 16)
     private var linesInBatch: UInt64 = 0
     /// Written by the loop's thread; read after it has finished.
@@ -195,15 +197,16 @@ private final class RecordingLoop: @unchecked Sendable {
         case .exit(let exit):
             table.apply(ProcessExit(exit))
         case .network(let network):
-            let process = table.lookup(ProcessIdentity(network.header))
+            let process = table.lookup(ProcessIdentity(network.header), executable: ExecutableHint(network))
+            let facts = AttributedFacts(of: process, for: network, resolver: origins).facts
             let event = NetworkEvent(
                 timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
                 action: network.action,
                 pid: network.header.pid,
                 uid: network.uid,
-                comm: network.comm,
+                comm: facts.name,
                 ppid: network.ppid,
-                executable: process.executable?.displayName,
+                executable: facts.displayedExecutable,
                 user: userNames.name(of: network.uid),
                 family: network.family,
                 transport: network.transport,
@@ -211,7 +214,10 @@ private final class RecordingLoop: @unchecked Sendable {
                 sourcePort: network.sourcePort,
                 destinationAddress: network.destinationAddress,
                 destinationPort: network.destinationPort,
-                host: hostName)
+                host: hostName,
+                arguments: facts.arguments.isEmpty ? nil : facts.arguments,
+                container: EventContainer(facts.origin),
+                inForeignNamespace: facts.origin == .foreignNamespace)
             EventLineEncoder.encode(event, into: &lines)
             linesInBatch += 1
         }

@@ -1,16 +1,36 @@
 import RarenetAttribution
 import RarenetCapture
 import RarenetEvents
+import RarenetIdentity
 import RarenetScoring
+
+/// What the sensor derives once per process image and keeps in its record:
+/// the scoring key, the key's text and where the process runs.
+public struct ScoredProcess: Sendable, Hashable {
+    /// The key the scorer hashes and whether exclusions rule the process out.
+    public let key: ProcessKey
+    /// The key's text (``ProcessKeyDeriver``): `rarenet.process_key` of an alert.
+    public let keyText: String
+    /// The process's name (never a thread's): `process.name` of an alert.
+    public let name: String
+    /// Where the executable lives.
+    public let origin: ProcessOrigin
+}
+
+/// The process table of the scoring stage.
+public typealias ScoringProcessTable = ProcessTable<ScoredProcess>
 
 /// A connect or bind attributed to the process it came from.
 public struct AttributedEvent {
     /// The record as the kernel wrote it.
     public let record: CapturedNetworkRecord
     /// The process's record in the table: what an alert is enriched from.
-    public let process: ProcessTable<ProcessKey>.Record
-    /// The process's scoring key, computed once per process image and cached in ``process``.
-    public let key: ProcessKey
+    public let process: ScoringProcessTable.Record
+    /// The process's key, derived once per process image and cached in ``process``.
+    public let scored: ScoredProcess
+
+    /// The process's scoring key.
+    public var key: ProcessKey { scored.key }
 }
 
 /// The scoring thread's work per captured batch, in ring order: exec and
@@ -29,18 +49,27 @@ public struct RecordScorer {
     /// The scorer, with its learned baseline.
     public internal(set) var scorer: RarityScorer
     /// The processes events are attributed to.
-    public let table: ProcessTable<ProcessKey>
+    public let table: ScoringProcessTable
     /// Turns the records' boot-clock timestamps into event time; resynchronize
     /// it now and then so that a stepped wall clock is followed.
     public var bootClock: BootClock
     private var userNames: UserNameCache
+    /// Decides whether a process runs on the host, in a container or in a namespace of its own.
+    private let origins: ProcessOriginResolver
+    private let deriver: ProcessKeyDeriver
 
     /// Scores with `scorer`, attributes to `table` (by default an empty one of
-    /// the default capacity), and dates events with `bootClock`.
-    public init(scorer: RarityScorer, table: ProcessTable<ProcessKey> = ProcessTable(), bootClock: BootClock = BootClock()) {
+    /// the default capacity), dates events with `bootClock` and decides
+    /// origins with `origins`.
+    public init(
+        scorer: RarityScorer, table: ScoringProcessTable = ProcessTable(), bootClock: BootClock = BootClock(),
+        origins: ProcessOriginResolver = ProcessOriginResolver()
+    ) {
         self.scorer = scorer
         self.table = table
         self.bootClock = bootClock
+        self.origins = origins
+        deriver = ProcessKeyDeriver(configuration: scorer.configuration.identity)
         userNames = UserNameCache(capacity: table.configuration.userNameCacheCapacity)
     }
 
@@ -67,8 +96,8 @@ public struct RecordScorer {
     public mutating func attribute(_ record: CapturedRecord) -> AttributedEvent? {
         switch record {
         case .network(let network):
-            let process = table.lookup(ProcessIdentity(network.header))
-            return AttributedEvent(record: network, process: process, key: key(of: process, for: network))
+            let process = table.lookup(ProcessIdentity(network.header), executable: ExecutableHint(network))
+            return AttributedEvent(record: network, process: process, scored: scored(process, for: network))
         case .exec(let exec):
             table.apply(ProcessExec(exec))
         case .exit(let exit):
@@ -80,7 +109,8 @@ public struct RecordScorer {
     /// Attributes a run of connects and binds, then scores it as one batch.
     private mutating func score(_ records: ArraySlice<CapturedNetworkRecord>, _ onAction: (AttributedEvent, Verdict, EventTimestamp) -> Void) {
         let identities = records.map { ProcessIdentity($0.header) }
-        var processes: [ProcessTable<ProcessKey>.Record] = []
+        var processes: [ScoringProcessTable.Record] = []
+        var scoredProcesses: [ScoredProcess] = []
         var events: [ScoringEvent] = []
         processes.reserveCapacity(records.count)
         events.reserveCapacity(records.count)
@@ -88,12 +118,14 @@ public struct RecordScorer {
             if offset + Self.prefetchDistance < identities.count {
                 table.prefetchRecord(of: identities[offset + Self.prefetchDistance])
             }
-            let process = table.lookup(identities[offset])
+            let process = table.lookup(identities[offset], executable: ExecutableHint(network))
+            let scored = scored(process, for: network)
             processes.append(process)
+            scoredProcesses.append(scored)
             events.append(ScoringEvent(
                 timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
                 action: network.action,
-                process: key(of: process, for: network),
+                process: scored.key,
                 pid: network.header.pid,
                 uid: network.uid,
                 destinationAddress: network.destinationAddress,
@@ -102,7 +134,7 @@ public struct RecordScorer {
         scorer.scoreForAlerts(events.span) { index, verdict in
             let event = events[index]
             onAction(
-                AttributedEvent(record: records[records.startIndex + index], process: processes[index], key: event.process),
+                AttributedEvent(record: records[records.startIndex + index], process: processes[index], scored: scoredProcesses[index]),
                 verdict, event.timestamp)
         }
     }
@@ -112,14 +144,22 @@ public struct RecordScorer {
     /// cache miss.
     private static let prefetchDistance = 8
 
-    /// The process's scoring key: computed on its first event and kept in its record.
-    private mutating func key(of process: ProcessTable<ProcessKey>.Record, for network: CapturedNetworkRecord) -> ProcessKey {
-        if let key = process.derived { return key }
-        let key = scorer.configuration.processKey(
-            executable: process.executable?.displayName,
-            comm: process.comm ?? network.comm,
-            user: process.userName ?? userNames.name(of: process.uid ?? network.uid))
-        process.derived = key
-        return key
+    /// The process's key: derived on its first event and kept in its record,
+    /// as long as the record describes the image the task runs (an event
+    /// whose executable file differs from the record's is keyed by its own).
+    private mutating func scored(_ process: ScoringProcessTable.Record, for network: CapturedNetworkRecord) -> ScoredProcess {
+        if let scored = process.derived, process.executableFile == nil || process.executableFile == FileIdentity(network.executableFile) {
+            return scored
+        }
+        let attributed = AttributedFacts(of: process, for: network, resolver: origins)
+        let user = process.userName ?? userNames.name(of: process.uid ?? network.uid)
+        let facts = attributed.facts
+        let configuration = scorer.configuration
+        let keyText = configuration.keyText(for: facts, deriver: deriver)
+        let scored = ScoredProcess(
+            key: configuration.processKey(keyText: keyText, facts: facts, user: user), keyText: keyText,
+            name: facts.name, origin: facts.origin)
+        if attributed.describesRecord { process.derived = scored }
+        return scored
     }
 }

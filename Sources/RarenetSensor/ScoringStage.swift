@@ -17,7 +17,7 @@ import RarenetScoring
 /// window) or on a timer.
 final class ScoringStage: @unchecked Sendable {
     private var scoring: RecordScorer
-    private let table: ProcessTable<ProcessKey>
+    private let table: ScoringProcessTable
     /// The scorer's configuration, read while ``scoring`` is being mutated.
     private let configuration: ScoringConfiguration
     private let alerts: AlertOutput
@@ -35,7 +35,7 @@ final class ScoringStage: @unchecked Sendable {
 
     init(
         scorer: RarityScorer,
-        table: ProcessTable<ProcessKey>,
+        table: ScoringProcessTable,
         alerts: AlertOutput,
         metrics: SensorMetrics,
         persistence: BaselinePersistence?,
@@ -91,7 +91,7 @@ final class ScoringStage: @unchecked Sendable {
         switch verdict.decision {
         case .alert(let alert):
             detectorMetrics[verdict.detector]?.recordAlertEmitted()
-            alerts.write(alert, for: event.record, at: time, process: event.process, table: table)
+            alerts.write(alert, for: event, at: time, table: table)
         case .suppressed(.recentlyAlerted):
             detectorMetrics[verdict.detector]?.recordAlertSuppressed(reason: .repeated)
         case .suppressed(.alertCap(let startsWindow)):

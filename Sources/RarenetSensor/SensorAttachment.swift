@@ -25,14 +25,14 @@ public final class SensorAttachment: @unchecked Sendable {
     let consumer: RingBufferConsumer
     let waiter: EpollWaiter
     let kernelCounters: KernelCounters
-    let table: ProcessTable<ProcessKey>
+    let table: ScoringProcessTable
     let scorer: RarityScorer
     let store: SnapshotStore
     let alerts: AlertOutput
 
     private init(
         probes: KernelProbes, report: AttachReport, consumer: RingBufferConsumer, waiter: EpollWaiter,
-        kernelCounters: KernelCounters, table: ProcessTable<ProcessKey>, scorer: RarityScorer,
+        kernelCounters: KernelCounters, table: ScoringProcessTable, scorer: RarityScorer,
         store: SnapshotStore, alerts: AlertOutput
     ) {
         self.probes = probes
@@ -69,7 +69,7 @@ public final class SensorAttachment: @unchecked Sendable {
         let kernel = try AttachedProbes(KernelProbes.Configuration(configuration.capture), logger: logger)
 
         // Processes that started before the probes were attached.
-        let table = ProcessTable<ProcessKey>(configuration: .init(capacity: configuration.processTable.capacity))
+        let table = ScoringProcessTable(configuration: .init(capacity: configuration.processTable.capacity))
         let scanned = table.scanProcFS()
         logger.info("read running processes from /proc", metadata: ["processes": "\(scanned)"])
 

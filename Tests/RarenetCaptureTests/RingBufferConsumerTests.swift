@@ -32,8 +32,8 @@ struct RingBufferConsumerTests {
         var decoder = RecordDecoder()
         let footprint = ProducedRecord.footprint(ProducedRecord.execRecordSize)
 
-        // Four exec records (856 bytes each in the ring) fill 3424 of 4096 bytes; the fifth starts at 3424
-        // and ends 184 bytes into the next lap.
+        // Four exec records (872 bytes each in the ring) fill 3488 of 4096 bytes; the fifth starts at 3488
+        // and ends 264 bytes into the next lap.
         #expect(try producer.produce(RARENET_RECORD_EXEC, count: 4, firstSequence: 0).submitted == 4)
         #expect(drainAll(consumer, decoder: &decoder).records.count == 4)
         #expect(try producer.produce(RARENET_RECORD_EXEC, count: 4, firstSequence: 4).submitted == 4)
@@ -108,9 +108,9 @@ struct RingBufferConsumerTests {
         var decoder = RecordDecoder()
         #expect(try counters.read() == KernelDropCounts(network: 0, exec: 0, exit: 0))
 
-        // The kernel keeps less than the ring's size in use: 34 records of 120 ring bytes (4080) fit, the 35th does not.
+        // The kernel keeps less than the ring's size in use: 30 records of 136 ring bytes (4080) fit, the 31st does not.
         let fitting = (consumer.capacity - 1) / networkFootprint
-        #expect(fitting == 34)
+        #expect(fitting == 30)
         let flood = try producer.produce(RARENET_RECORD_NETWORK, count: 100)
         #expect(flood == .init(submitted: fitting, discarded: 0, dropped: 100 - fitting, heldUntilReleased: false))
         #expect(try counters.read() == KernelDropCounts(network: UInt64(100 - fitting), exec: 0, exit: 0))

@@ -44,7 +44,7 @@ struct RingBufferProducerPopulationTests {
 
     @Test func connectsComeFromTheirPopulationsHeadFirst() throws {
         try Privileges.requireRoot()
-        let producer = try RingBufferTestProducer(ringSize: 1 << 20)
+        let producer = try RingBufferTestProducer(ringSize: 1 << 21)
         let count = 8_000
         #expect(try producer.produce(RARENET_RECORD_NETWORK, count: count, processes: 100, ports: 50).submitted == count)
 

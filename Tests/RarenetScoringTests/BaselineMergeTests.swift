@@ -44,7 +44,7 @@ struct BaselineMergeTests {
         #expect(merged.baselineBuckets[0] == baselines.map { $0.baselineBuckets[0] }.reduce(0, +))
         var aboveHostEstimates = 0
         for name in names {
-            let key = KeyHash(name, seed: configuration.sketch.seed)
+            let key = configuration.processKey(executable: nil, comm: name, user: nil).hash
             for scale in 0..<2 {
                 let estimate = try #require(merged.estimate(key, detector: .rareProcess, scaleIndex: scale))
                 let truth = references.map { $0.count(name, scale: scale) }.reduce(0, +)

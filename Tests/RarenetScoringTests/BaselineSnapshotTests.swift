@@ -109,12 +109,15 @@ struct BaselineSnapshotTests {
         flipped[bytes.count / 2] ^= 0x10
         var olderVersion = bytes
         olderVersion[8] = 1
+        var versionTwo = bytes
+        versionTwo[8] = 2
         return [
             ("flipped byte", flipped, { if case .checksumMismatch = $0 { true } else { false } }),
             ("flipped checksum", bytes.dropLast() + [bytes.last! ^ 1], { if case .checksumMismatch = $0 { true } else { false } }),
             ("truncated", Array(bytes.dropLast(100)), { if case .truncated = $0 { true } else { false } }),
             ("truncated header", Array(bytes.prefix(12)), { if case .truncated = $0 { true } else { false } }),
-            ("older version", olderVersion, { $0 == .unsupportedVersion(found: 1, supported: 2) }),
+            ("older version", olderVersion, { $0 == .unsupportedVersion(found: 1, supported: 3) }),
+            ("version before identity keys", versionTwo, { $0 == .keyDerivationChanged }),
             ("foreign file", Array("{\"ts\": 1, \"action\": \"connect\"}\n".utf8), { $0 == .notASnapshot }),
             ("empty file", [], { $0 == .notASnapshot }),
         ]

@@ -43,7 +43,7 @@ struct ScorerAgreementTests {
             _ = reference.score(event.name, at: event.time)
         }
         for name in Set(events.map(\.name)) {
-            let key = KeyHash(name, seed: configuration.sketch.seed)
+            let key = configuration.processKey(executable: nil, comm: name, user: nil).hash
             for scale in 0..<2 {
                 let estimate = try #require(scorer.baseline.estimate(key, detector: .rareProcess, scaleIndex: scale))
                 #expect(estimate >= reference.count(name, scale: scale) * (1 - 1e-4), "\(name) at scale \(scale)")

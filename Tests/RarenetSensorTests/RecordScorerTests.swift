@@ -50,7 +50,7 @@ struct RecordScorerTests {
         let first = try #require(firstEvent)
         #expect(first.process.executable?.path == "/usr/bin/first")
         #expect(first.key == configuration.processKey(executable: "/usr/bin/first", comm: "client", user: nil))
-        #expect(first.process.derived == first.key, "the key is kept in the process's record")
+        #expect(first.process.derived == first.scored, "the key is kept in the process's record")
 
         _ = scoring.attribute(exec("/usr/bin/second", at: 3))
         let secondEvent = scoring.attribute(connect(port: 443, at: 4))
