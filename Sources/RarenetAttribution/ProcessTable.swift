@@ -193,15 +193,13 @@ public final class ProcessTable<Derived> {
     @usableFromInline
     func loadMissing(_ identity: ProcessIdentity, executable hint: ExecutableHint) -> Record {
         if let record = loadFromProcFS(pid: identity.pid, expecting: identity) {
+            // A zombie's exe link is gone already: name it by the file it ran.
+            if record.executable == nil { complete(record, from: hint) }
             return record
         }
         statistics.unknown += 1
         let record = Record(identity: identity, source: .unknown)
-        record.executableFile = hint.file
-        record.mountNamespace = hint.mountNamespace
-        if let file = hint.file, let known = executableIndex.executable(of: file, inMountNamespace: hint.mountNamespace) {
-            record.executable = known
-        }
+        complete(record, from: hint)
         record.container = containers.container(inCgroup: hint.cgroupID)
         insert(record)
         retire(record, until: now &+ configuration.exitGracePeriodNanoseconds)
@@ -288,6 +286,16 @@ public final class ProcessTable<Derived> {
         if record.argumentsTruncated, let (arguments, truncated) = directory.arguments(limit: configuration.argumentByteLimit) {
             record.arguments = arguments
             record.argumentsTruncated = truncated
+        }
+    }
+
+    /// Fills in what `hint` says `record`'s process runs, and the path that
+    /// file was learned under, if any.
+    private func complete(_ record: Record, from hint: ExecutableHint) {
+        record.executableFile = record.executableFile ?? hint.file
+        record.mountNamespace = record.mountNamespace ?? hint.mountNamespace
+        if let file = record.executableFile {
+            record.executable = executableIndex.executable(of: file, inMountNamespace: record.mountNamespace)
         }
     }
 

@@ -11,7 +11,7 @@ extension SensorTests {
     @Suite("Evasion")
     struct Evasion {
         @Test(
-            "a process that renames itself to nginx is reported by its real executable, under its new name",
+            "a process that renames itself to nginx is reported by its real executable, under its name at exec",
             .enabled(if: SensorTests.privilegedTestsShouldRun, Privileges.skipMessage),
             .timeLimit(.minutes(2)))
         func renamedProcess() throws {
@@ -29,7 +29,7 @@ extension SensorTests {
             #expect(try child.wait() == 0, "the disguised process failed")
 
             let alert = try Self.alert(for: child.pid, from: sensor)
-            #expect(alert.string("process.name") == "nginx", "the rename took effect before the connect")
+            #expect(alert.string("process.name") == "rarenet-disguis", "a thread's rename is not the process's name")
             #expect(alert.string("process.executable") == resolvedPath(disguised))
             #expect(alert.string("rarenet.detector") == "rare_process")
             // Through `learned`, which keeps the namespace and the directory to the end.
@@ -85,6 +85,65 @@ extension SensorTests {
             #expect(alert.string("process.executable") == "/memfd:rarenet-fileless (deleted)")
             #expect(alert.string("rarenet.detector") == "rare_process")
             // Through `learned`, which keeps the namespace and the directory to the end.
+            #expect(try learned.sensor.stop() == .exited(0))
+        }
+
+        @Test(
+            "a fork that renames itself to sshd, connects and exits at once is keyed by the file it runs",
+            .enabled(if: SensorTests.privilegedTestsShouldRun, Privileges.skipMessage),
+            .timeLimit(.minutes(2)))
+        func renamedForkThatExitsAtOnce() throws {
+            try SensorTests.requireRootAndExecutable()
+            let learned = try LearnedSensor()
+            let (sensor, traffic, directory) = (learned.sensor, learned.traffic, learned.directory)
+            let forker = try directory.copyExecutable(resolvedPath("/usr/bin/python3"), as: "rarenet-forker")
+            // The child never execs: it renames itself, connects and is gone
+            // before anyone can read its /proc entry.
+            let script = """
+                import ctypes, os, socket
+                pid = os.fork()
+                if pid == 0:
+                    ctypes.CDLL(None).prctl(15, b'/usr/sbin/sshd', 0, 0, 0)
+                    socket.create_connection(('\(traffic.serverAddress)', \(traffic.server.port))).close()
+                    os._exit(0)
+                os.waitpid(pid, 0)
+                """
+            let parent = try TestChildProcess.spawn(forker, [forker, "-c", script])
+            #expect(try parent.wait() == 0, "the forking process failed")
+
+            let found = try sensor.waitForAlert(within: .seconds(5)) {
+                $0.number("process.parent.pid") == Double(parent.pid) && $0.string("rarenet.detector") == "rare_process"
+            }
+            let seen = try sensor.alerts().map(\.line)
+            let alert = try #require(found, "no alert for the fork of \(parent.pid): \(seen)\n\(sensor.log())")
+            #expect(alert.string("process.executable") == resolvedPath(forker))
+            #expect(alert.string("process.name")?.contains("sshd") == false)
+            #expect(alert.string("rarenet.process_key")?.hasPrefix("host:temporary:") == true, "\(alert.line)")
+            #expect(try learned.sensor.stop() == .exited(0))
+        }
+
+        @Test(
+            "a binary bind-mounted over an established host path in a mount namespace does not take its key",
+            .enabled(if: SensorTests.privilegedTestsShouldRun, Privileges.skipMessage),
+            .timeLimit(.minutes(2)))
+        func bindMountedOverAnEstablishedPath() throws {
+            try SensorTests.requireRootAndExecutable()
+            let learned = try LearnedSensor()
+            let (sensor, traffic, directory) = (learned.sensor, learned.traffic, learned.directory)
+            // The steady clients are `/usr/bin/bash -c …`: python3, mounted
+            // over that path in a namespace of its own, runs `bash -c <code>`
+            // as the same command line.
+            let impostor = try directory.copyExecutable(resolvedPath("/usr/bin/python3"), as: "rarenet-impostor")
+            let code = "import socket; socket.create_connection(('\(traffic.serverAddress)', \(traffic.server.port))).close()"
+            let child = try TestChildProcess.spawn("/usr/bin/unshare", [
+                "unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                "mount --bind '\(impostor)' /usr/bin/bash && exec /usr/bin/bash -c \"\(code)\"",
+            ])
+            #expect(try child.wait() == 0, "the namespaced impostor failed")
+
+            let alert = try Self.alert(for: child.pid, from: sensor)
+            #expect(alert.string("process.executable") == "/usr/bin/bash", "the path it shows")
+            #expect(alert.string("rarenet.process_key") == "namespace:system:/usr/bin/bash inline")
             #expect(try learned.sensor.stop() == .exited(0))
         }
 
