@@ -95,7 +95,7 @@ let package = Package(
         // The configuration file and its validation.
         .target(
             name: "RarenetConfig",
-            dependencies: ["RarenetEvents", "RarenetMetrics", "RarenetScoring", .product(name: "Yams", package: "Yams")]
+            dependencies: ["RarenetEvents", "RarenetMetrics", "RarenetScoring", "RarenetIdentity", .product(name: "Yams", package: "Yams")]
         ),
 
         // The long-running sensor: capture -> attribution -> scoring -> outputs.

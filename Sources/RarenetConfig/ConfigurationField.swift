@@ -1,4 +1,5 @@
 import RarenetEvents
+import RarenetIdentity
 import RarenetMetrics
 import RarenetScoring
 
@@ -55,11 +56,15 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
     case excludedUsers = "exclusions.users"
     /// `exclusions.cidrs`, stored in `configuration.exclusions.cidrs`.
     case excludedCIDRs = "exclusions.cidrs"
+    /// `identity.rewrite_rules`, stored in `configuration.identity.rewriteRules`.
+    case rewriteRules = "identity.rewrite_rules"
+    /// `identity.interpreters`, stored in `configuration.identity.interpreters`.
+    case interpreters = "identity.interpreters"
 
     /// True for the fields that hold a list.
     public var isList: Bool {
         switch self {
-        case .detectors, .excludedProcessNames, .excludedExecutables, .excludedUsers, .excludedCIDRs: true
+        case .detectors, .excludedProcessNames, .excludedExecutables, .excludedUsers, .excludedCIDRs, .rewriteRules, .interpreters: true
         default: false
         }
     }
@@ -148,6 +153,25 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
                     throw element.problem("must be an address or network like 10.0.0.0/8 or 2001:db8::/32 (got \"\(text)\")")
                 }
                 return block
+            }
+        case .rewriteRules:
+            configuration.identity.rewriteRules = try value.list { element throws(ConfigProblem) in
+                let text = try element.text()
+                do throws(RewriteRuleError) {
+                    return try PathRewriteRule(parsing: text)
+                } catch {
+                    throw element.problem("\(error.reason) in \"\(text)\"")
+                }
+            }
+        case .interpreters:
+            configuration.identity.interpreters = try value.list { element throws(ConfigProblem) in
+                let name = try element.text()
+                do throws(IdentityConfigurationError) {
+                    try IdentityConfiguration.validateInterpreter(name)
+                } catch {
+                    throw element.problem(error.reason)
+                }
+                return name
             }
         }
     }

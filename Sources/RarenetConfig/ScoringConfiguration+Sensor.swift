@@ -25,5 +25,7 @@ extension ScoringConfiguration {
         exclusions.users = excluded.users.map { UInt32($0).map(UserSelector.id) ?? .name($0) }
         exclusions.destinations += excluded.cidrs
         exclusions.sensorProcessID = sensorProcessID
+        identity.rewriteRules = configuration.identity.rewriteRules
+        identity.interpreters = configuration.identity.interpreters
     }
 }

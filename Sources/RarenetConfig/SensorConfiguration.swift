@@ -1,3 +1,4 @@
+import RarenetIdentity
 import RarenetScoring
 import RarenetMetrics
 
@@ -22,6 +23,8 @@ public struct SensorConfiguration: Sendable, Hashable {
     public var processTable = ProcessTable()
     /// `exclusions`: what is never scored, on top of the built-in exclusions.
     public var exclusions = Exclusions()
+    /// `identity`: how a process's key is derived.
+    public var identity = Identity()
 
     /// The built-in defaults.
     public init() {}
@@ -171,6 +174,20 @@ public struct SensorConfiguration: Sendable, Hashable {
         /// `process_table.capacity`: the most processes tracked at once, 16 to 16777216;
         /// the oldest exited ones are evicted first. Default 65536.
         public var capacity = 1 << 16
+    }
+
+    /// How a process's key is derived (README, "Process identity").
+    public struct Identity: Sendable, Hashable {
+        /// The defaults.
+        public init() {}
+
+        /// `identity.rewrite_rules`: `REGEX => REPLACEMENT` rewrites of executable
+        /// and script paths, in order; replaces the defaults
+        /// (``PathRewriteRule/defaultRuleTexts``, `rarenet key --rules` lists those in force).
+        public var rewriteRules: [PathRewriteRule] = PathRewriteRule.defaults
+        /// `identity.interpreters`: file names (`*` for any run) of the
+        /// interpreters whose script is part of the key.
+        public var interpreters: [String] = IdentityConfiguration.defaultInterpreters
     }
 
     /// What is never scored. Loopback and unspecified destinations and the sensor

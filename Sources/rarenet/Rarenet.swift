@@ -13,7 +13,7 @@ struct Rarenet: AsyncParsableCommand {
         commandName: "rarenet",
         abstract: "Flag processes whose network use (connect, bind) is statistically rare.",
         version: RarenetVersion.current,
-        subcommands: [RunCommand.self, RecordCommand.self, ReplayCommand.self, LearnCommand.self, MergeCommand.self]
+        subcommands: [RunCommand.self, RecordCommand.self, ReplayCommand.self, LearnCommand.self, MergeCommand.self, KeyCommand.self]
     )
 
     /// Exit status of a usage or configuration error: a bad flag, a bad

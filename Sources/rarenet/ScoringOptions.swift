@@ -56,6 +56,12 @@ struct ScoringOptions: ParsableArguments {
     @Option(name: .customLong("exclude-cidr"), help: "Never score connects to this network, repeatable. [exclusions.cidrs]")
     var excludedCIDRs: [String] = []
 
+    @Option(name: .customLong("rewrite-rule"), help: "A path rewrite 'REGEX => REPLACEMENT', repeatable; replaces the default rules. [identity.rewrite_rules]")
+    var rewriteRules: [String] = []
+
+    @Option(name: .customLong("interpreter"), help: "An interpreter whose script is part of the key, repeatable; replaces the default list. [identity.interpreters]")
+    var interpreters: [String] = []
+
     /// The scorer's settings for offline scoring (replay, learn): the defaults,
     /// then the configuration `file`, then these flags.
     func configuration(file: String?) throws -> ScoringConfiguration {
@@ -82,5 +88,7 @@ struct ScoringOptions: ParsableArguments {
         overrides.set(.excludedExecutables, to: excludedExecutables, flag: "--exclude-executable")
         overrides.set(.excludedUsers, to: excludedUsers, flag: "--exclude-user")
         overrides.set(.excludedCIDRs, to: excludedCIDRs, flag: "--exclude-cidr")
+        overrides.set(.rewriteRules, to: rewriteRules, flag: "--rewrite-rule")
+        overrides.set(.interpreters, to: interpreters, flag: "--interpreter")
     }
 }

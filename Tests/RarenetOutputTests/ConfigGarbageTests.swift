@@ -143,6 +143,9 @@ import Testing
             ("scoring:\n  \"thres\\nhold\": 5", #"/etc/rarenet/rarenet.yaml:2: scoring.thres\nhold: unknown field"#),
             ("scoring:\n  threshold: \"5\\r\\n0\"", #"/etc/rarenet/rarenet.yaml:2: scoring.threshold: must be a number from 0 to 100 (got "5\r\n0")"#),
             ("scoring: {key: \"a\\u2028b\"}", #"/etc/rarenet/rarenet.yaml:1: scoring.key: must be one of executable, name (got "a\u{2028}b")"#),
+            ("identity:\n  rewrite_rules:\n    - '/a(b => x'", #"/etc/rarenet/rarenet.yaml:3: identity.rewrite_rules"#),
+            ("identity:\n  rewrite_rules: ['/a => $2']", #"/etc/rarenet/rarenet.yaml:2: identity.rewrite_rules"#),
+            ("identity:\n  interpreters: [python3, /usr/bin/perl]", #"/etc/rarenet/rarenet.yaml:2: identity.interpreters"#),
         ]
         for (yaml, start) in cases {
             let error = #expect(throws: ConfigurationError.self) { try SensorConfiguration.parse(yaml: yaml, file: Self.fileName) }
