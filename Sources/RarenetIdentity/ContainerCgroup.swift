@@ -63,8 +63,8 @@ public enum ContainerCgroup {
         return nil
     }
 
-    /// True for 64 lowercase hexadecimal digits.
-    static func isContainerID(_ text: Substring) -> Bool {
+    /// True for 64 lowercase hexadecimal digits: a container id, and never a path.
+    public static func isContainerID(_ text: Substring) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

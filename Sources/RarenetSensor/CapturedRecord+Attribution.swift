@@ -63,13 +63,18 @@ extension ProcessExit {
 struct AttributedFacts {
     /// What is known of the process.
     let facts: ProcessFacts
-    /// False when the table's record is not the image the task runs (its exec
-    /// record was lost): the facts then come from the event's own record and
-    /// must not be kept with the process.
+    /// False when the facts must not be kept with the process: the table's
+    /// record is not the image the task runs (its exec record was lost, so
+    /// the facts come from the event's own record), or its container's image
+    /// is still being read.
     let describesRecord: Bool
 
-    /// The facts of `process` for `network`, its origin decided by `resolver`.
-    init<Derived>(of process: ProcessRecord<Derived>, for network: CapturedNetworkRecord, resolver: ProcessOriginResolver) {
+    /// The facts of `process` for `network`, its origin decided by `resolver`
+    /// and its container's image by `images`.
+    init<Derived>(
+        of process: ProcessRecord<Derived>, for network: CapturedNetworkRecord, resolver: ProcessOriginResolver,
+        images: ContainerImageResolver?
+    ) {
         let runs = FileIdentity(network.executableFile)
         if let runs, let known = process.executableFile, known != runs {
             let namespace = network.executableFile.mountNamespace
@@ -80,6 +85,14 @@ struct AttributedFacts {
             return
         }
         let executable = process.executable
+        var container = process.container
+        var imagePending = false
+        if let known = container, known.image == nil, let images {
+            switch images.image(of: known) {
+            case .resolved(let image): container?.image = image
+            case .pending: imagePending = true
+            }
+        }
         facts = ProcessFacts(
             executable: executable?.path,
             executableIsDeleted: executable?.isDeleted ?? false,
@@ -88,8 +101,8 @@ struct AttributedFacts {
             name: process.name ?? network.comm,
             origin: resolver.origin(
                 executable: executable, file: process.executableFile ?? runs,
-                mountNamespace: process.mountNamespace, container: process.container))
-        describesRecord = true
+                mountNamespace: process.mountNamespace, container: container))
+        describesRecord = !imagePending
     }
 }
 

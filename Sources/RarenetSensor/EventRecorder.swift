@@ -135,6 +135,7 @@ private final class RecordingLoop: @unchecked Sendable {
     private var bootClock = BootClock()
     private var userNames = UserNameCache()
     private let origins = ProcessOriginResolver()
+    private let images = ContainerImageResolver()
     private var lines = JSONLineWriter(capacity: 1 << 16)
     private var linesInBatch: UInt64 = 0
     /// Written by the loop's thread; read after it has finished.
@@ -198,7 +199,7 @@ private final class RecordingLoop: @unchecked Sendable {
             table.apply(ProcessExit(exit))
         case .network(let network):
             let process = table.lookup(ProcessIdentity(network.header), executable: ExecutableHint(network))
-            let facts = AttributedFacts(of: process, for: network, resolver: origins).facts
+            let facts = AttributedFacts(of: process, for: network, resolver: origins, images: images).facts
             let event = NetworkEvent(
                 timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
                 action: network.action,

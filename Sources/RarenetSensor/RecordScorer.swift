@@ -56,19 +56,22 @@ public struct RecordScorer {
     private var userNames: UserNameCache
     /// Decides whether a process runs on the host, in a container or in a namespace of its own.
     private let origins: ProcessOriginResolver
+    /// Reads container images off this thread; `nil` leaves containers without one.
+    private let images: ContainerImageResolver?
     private let deriver: ProcessKeyDeriver
 
     /// Scores with `scorer`, attributes to `table` (by default an empty one of
-    /// the default capacity), dates events with `bootClock` and decides
-    /// origins with `origins`.
+    /// the default capacity), dates events with `bootClock`, decides
+    /// origins with `origins` and reads container images with `images`.
     public init(
         scorer: RarityScorer, table: ScoringProcessTable = ProcessTable(), bootClock: BootClock = BootClock(),
-        origins: ProcessOriginResolver = ProcessOriginResolver()
+        origins: ProcessOriginResolver = ProcessOriginResolver(), images: ContainerImageResolver? = nil
     ) {
         self.scorer = scorer
         self.table = table
         self.bootClock = bootClock
         self.origins = origins
+        self.images = images
         deriver = ProcessKeyDeriver(configuration: scorer.configuration.identity)
         userNames = UserNameCache(capacity: table.configuration.userNameCacheCapacity)
     }
@@ -151,7 +154,7 @@ public struct RecordScorer {
         if let scored = process.derived, process.executableFile == nil || process.executableFile == FileIdentity(network.executableFile) {
             return scored
         }
-        let attributed = AttributedFacts(of: process, for: network, resolver: origins)
+        let attributed = AttributedFacts(of: process, for: network, resolver: origins, images: images)
         let user = process.userName ?? userNames.name(of: process.uid ?? network.uid)
         let facts = attributed.facts
         let configuration = scorer.configuration

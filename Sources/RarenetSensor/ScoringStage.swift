@@ -41,7 +41,7 @@ final class ScoringStage: @unchecked Sendable {
         persistence: BaselinePersistence?,
         logger: Logger
     ) {
-        scoring = RecordScorer(scorer: scorer, table: table)
+        scoring = RecordScorer(scorer: scorer, table: table, images: ContainerImageResolver())
         self.table = table
         configuration = scorer.configuration
         self.alerts = alerts

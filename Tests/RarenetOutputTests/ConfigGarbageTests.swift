@@ -55,7 +55,7 @@ import Testing
     /// A writer interrupted anywhere in deploy/rarenet.yaml: every prefix is a
     /// configuration or a clear error. The prefixes that stop between fields
     /// keep the example's values (the example holds the defaults), so each
-    /// parses to the defaults, but for a list of detectors cut short.
+    /// parses to the defaults, but for a list of detectors or rewrite rules cut short.
     @Test func theExampleCutAtEveryByteIsAConfigurationOrAClearError() throws {
         let bytes = Array(Self.exampleText.utf8)
         var parsed = 0
@@ -68,12 +68,14 @@ import Testing
             }
             parsed += 1
             if cut == 0 || cut == bytes.count || bytes[cut - 1] == UInt8(ascii: "\n") {
-                // Between lines, only the list of detectors can be cut short.
+                // Between lines, only the lists of detectors and rewrite rules can be cut short.
                 let defaults = SensorConfiguration()
                 var rest = configuration
                 rest.scoring.detectors = defaults.scoring.detectors
+                rest.identity.rewriteRules = defaults.identity.rewriteRules
                 #expect(rest == defaults, "cut after \(cut) bytes, at the end of a line")
                 #expect(defaults.scoring.detectors.starts(with: configuration.scoring.detectors), "cut after \(cut) bytes")
+                #expect(defaults.identity.rewriteRules.starts(with: configuration.identity.rewriteRules), "cut after \(cut) bytes")
             }
         }
         print("rarenet config garbage: \(bytes.count + 1) prefixes of deploy/rarenet.yaml: \(parsed) parsed, \(refused) refused")

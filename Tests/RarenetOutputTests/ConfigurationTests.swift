@@ -95,7 +95,7 @@ struct ConfigurationTests {
 
     static let badCases: [BadCase] = [
         BadCase(yaml: "scorin:\n  threshold: 60", line: 1, field: "scorin",
-                reason: "unknown field (expected one of: alerting, capture, exclusions, outputs, process_table, scoring, state)"),
+                reason: "unknown field (expected one of: alerting, capture, exclusions, identity, outputs, process_table, scoring, state)"),
         BadCase(yaml: "scoring:\n  treshold: 60", line: 2, field: "scoring.treshold",
                 reason: "unknown field (expected one of: bucket_key_capacity, bucket_span, detectors, half_life, key, learning_period, sketch, threshold)"),
         BadCase(yaml: "scoring:\n  sketch:\n    size: 3", line: 3, field: "scoring.sketch.size", reason: "unknown field"),
