@@ -29,6 +29,7 @@ struct AttackOutcome {
 /// configuration, the alerts sorted into the planted attacks' and the false ones.
 struct DetectionMeasurement {
     var profile: ServerProfile
+    var seed: UInt64
     /// The stream's first instant, nanoseconds since the epoch.
     var start: Int64
     var events: Int
@@ -107,7 +108,7 @@ struct DetectionMeasurement {
         }
         let learningDays = Double(configuration.learningPeriod / .seconds(86_400))
         return DetectionMeasurement(
-            profile: profile, start: lines.stream.calendar.start, events: lines.count, hostDays: Double(days) - learningDays, digest: lines.digest,
+            profile: profile, seed: seed, start: lines.stream.calendar.start, events: lines.count, hostDays: Double(days) - learningDays, digest: lines.digest,
             attacks: outcomes, falseAlerts: falseAlerts,
             heldBackByCap: configuration.detectors.reduce(0) { $0 + replay.scorer.statistics(for: $1).suppressedByCap },
             notices: notices, seconds: (clock.now - started) / .seconds(1)

@@ -23,8 +23,8 @@ struct DetectionQuality: ParsableCommand {
     @Option(help: "Days per stream; the first (the default learning period) raises no alerts.")
     var days: Int = 14
 
-    @Option(help: "The generator's seed: the same seed gives byte-identical streams.")
-    var seed: UInt64 = 1
+    @Option(name: .customLong("seed"), help: "A seed of the generator (repeat for several; default 1): the same seed gives byte-identical streams.")
+    var seeds: [UInt64] = [1]
 
     @Option(name: .customLong("max-false-alerts-per-host-day"),
             help: "PROFILE=N: fail when PROFILE's false alerts per host-day exceed N (repeat per profile).")
@@ -33,33 +33,40 @@ struct DetectionQuality: ParsableCommand {
     @Flag(help: "Generate every stream a second time and fail unless its bytes (digest) and event count are the same.")
     var verifyDeterminism = false
 
-    @Option(help: "Also write each profile's events to DIR/PROFILE.jsonl (for `rarenet replay --events`).")
+    @Option(help: "Also write each stream's events to DIR/PROFILE.jsonl (DIR/PROFILE-seedN.jsonl with several seeds), for `rarenet replay --events`.")
     var writeEvents: String?
 
     @Option(help: "False-alert causes listed per profile.")
     var top: Int = 10
 
+    @Flag(help: "Print only the summary table (and any failure), not each stream's attacks and causes.")
+    var summary = false
+
     func validate() throws {
         guard days >= 2 else { throw ValidationError("--days must be at least 2 (the first is the learning day)") }
+        guard !seeds.isEmpty else { throw ValidationError("--seed needs a value") }
         let unknown = ceilings.map(\.profile).filter { !profiles.contains($0) }
         guard unknown.isEmpty else { throw ValidationError("a ceiling for a profile not replayed: \(unknown.map(\.rawValue))") }
     }
 
     func run() throws {
         var measurements: [DetectionMeasurement] = []
-        for profile in profiles {
-            let file = try writeEvents.map { directory in try Self.createFile("\(directory)/\(profile.rawValue).jsonl") }
-            defer { try? file?.close() }
-            measurements.append(try DetectionMeasurement.measure(profile, seed: seed, days: days, eventFile: file))
+        for seed in seeds {
+            for profile in profiles {
+                let name = seeds.count == 1 ? profile.rawValue : "\(profile.rawValue)-seed\(seed)"
+                let file = try writeEvents.map { directory in try Self.createFile("\(directory)/\(name).jsonl") }
+                defer { try? file?.close() }
+                measurements.append(try DetectionMeasurement.measure(profile, seed: seed, days: days, eventFile: file))
+            }
         }
-        let report = DetectionReport(measurements: measurements, ceilings: ceilings, seed: seed, days: days, top: top)
-        print(report.text)
+        let report = DetectionReport(measurements: measurements, ceilings: ceilings, days: days, top: top)
+        print(summary ? report.summary : report.text)
         var failures = report.failures
         if verifyDeterminism {
             for measurement in measurements {
-                let again = DetectionMeasurement.digest(of: measurement.profile, seed: seed, days: days)
+                let again = DetectionMeasurement.digest(of: measurement.profile, seed: measurement.seed, days: days)
                 guard again.digest != measurement.digest || again.events != measurement.events else { continue }
-                failures.append("\(measurement.profile.rawValue): a second generation differs (\(again.events) events, digest \(again.digest), "
+                failures.append("\(measurement.profile.rawValue), seed \(measurement.seed): a second generation differs (\(again.events) events, digest \(again.digest), "
                     + "against \(measurement.events), \(measurement.digest))")
             }
             if failures.isEmpty { print("determinism: a second generation of every stream gave the same bytes") }

@@ -7,14 +7,13 @@ import ScenarioKit
 struct DetectionReport {
     var measurements: [DetectionMeasurement]
     var ceilings: [FalseAlertCeiling]
-    var seed: UInt64
     var days: Int
     var top: Int
 
     /// What the gate fails on: a required attack missed, a ceiling exceeded.
     var failures: [String] {
         measurements.flatMap { measurement -> [String] in
-            let name = measurement.profile.rawValue
+            let name = "\(measurement.profile.rawValue) (seed \(measurement.seed))"
             var failures = measurement.attacks.filter { $0.attack.technique.isGated && !$0.isCaught }.map {
                 "\(name): planted attack not alerted: \($0.attack.summary)"
             }
@@ -26,17 +25,18 @@ struct DetectionReport {
         }
     }
 
-    var text: String {
-        var lines = ["detection quality: one host per profile, \(days) days (the first is the default 24 h learning period), seed \(seed); "
+    /// The summary table: a row per stream.
+    var summary: String {
+        var lines = ["detection quality: one host per profile and seed, \(days) days (the first is the default 24 h learning period); "
             + "default scoring configuration, through EventReplay"]
-        lines.append("profile".padding(17) + "host-days".leftPadding(10) + "events".leftPadding(10) + "recall".leftPadding(14)
+        lines.append("profile".padding(17) + "seed".leftPadding(5) + "host-days".leftPadding(10) + "events".leftPadding(10) + "recall".leftPadding(14)
             + "false alerts".leftPadding(14) + "per host-day".leftPadding(14) + "ceiling".leftPadding(9) + "capped".leftPadding(8)
             + "not gated".leftPadding(11) + "   digest")
         for measurement in measurements {
             let gated = measurement.gated
             let ungated = measurement.ungated
             let ceiling = ceiling(of: measurement.profile).map { TableFormat.decimal($0, digits: 2) } ?? "-"
-            lines.append(measurement.profile.rawValue.padding(17)
+            lines.append(measurement.profile.rawValue.padding(17) + "\(measurement.seed)".leftPadding(5)
                 + TableFormat.whole(measurement.hostDays).leftPadding(10) + "\(measurement.events)".leftPadding(10)
                 + "\(gated.caught)/\(gated.planted) \(percent(gated.caught, of: gated.planted))".leftPadding(14)
                 + "\(measurement.falseAlerts.count)".leftPadding(14)
@@ -44,16 +44,25 @@ struct DetectionReport {
                 + "\(measurement.heldBackByCap)".leftPadding(8) + "\(ungated.caught)/\(ungated.planted)".leftPadding(11)
                 + "   \(measurement.digest)")
         }
+        let profiles = measurements.map(\.profile).reduce(into: [ServerProfile]()) { if !$0.contains($1) { $0.append($1) } }
+        let times = profiles.map { profile in
+            let seconds = measurements.filter { $0.profile == profile }.reduce(0) { $0 + $1.seconds }
+            return "\(profile.rawValue) \(TableFormat.decimal(seconds, digits: 1)) s"
+        }
+        let seconds = measurements.reduce(0) { $0 + $1.seconds }
+        lines.append("time (generate, encode, parse, score): " + times.joined(separator: ", ") + "; total \(TableFormat.decimal(seconds, digits: 1)) s")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The summary, then each stream's planted attacks and false alerts by cause.
+    var text: String {
+        var lines = [summary]
         for measurement in measurements {
             lines.append("")
             lines += attackLines(measurement)
             lines.append("")
             lines += causeLines(measurement)
         }
-        let seconds = measurements.reduce(0) { $0 + $1.seconds }
-        lines.append("")
-        lines.append("time: " + measurements.map { "\($0.profile.rawValue) \(TableFormat.decimal($0.seconds, digits: 1)) s" }.joined(separator: ", ")
-            + "; total \(TableFormat.decimal(seconds, digits: 1)) s")
         return lines.joined(separator: "\n")
     }
 
@@ -66,7 +75,7 @@ struct DetectionReport {
     }
 
     private func attackLines(_ measurement: DetectionMeasurement) -> [String] {
-        var lines = ["\(measurement.profile.rawValue): planted attacks (gated first)"]
+        var lines = ["\(measurement.profile.rawValue), seed \(measurement.seed): planted attacks (gated first)"]
         let outcomes = measurement.attacks.sorted { ($0.attack.technique.isGated ? 0 : 1, $0.attack.start) < ($1.attack.technique.isGated ? 0 : 1, $1.attack.start) }
         for outcome in outcomes {
             let attack = outcome.attack
@@ -88,7 +97,7 @@ struct DetectionReport {
         let groups = Dictionary(grouping: measurement.falseAlerts) { alert -> String in
             if case .routine(let activity) = alert.truth { activity } else { "?" }
         }.sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
-        var lines = ["\(measurement.profile.rawValue): false alerts by cause (\(measurement.falseAlerts.count), "
+        var lines = ["\(measurement.profile.rawValue), seed \(measurement.seed): false alerts by cause (\(measurement.falseAlerts.count), "
             + "\(TableFormat.decimal(measurement.falseAlertsPerHostDay, digits: 2)) per host-day)"]
         lines.append("  " + "alerts".leftPadding(6) + "/host-day".leftPadding(10) + "process".leftPadding(8) + "port".leftPadding(6)
             + "keys".leftPadding(6) + "  cause, most frequent example")
