@@ -98,10 +98,13 @@ struct DetectionMeasurement {
         var outcomes = planted.map { AttackOutcome(attack: $0, alerts: []) }
         var falseAlerts: [ObservedAlert] = []
         for alert in alerts {
-            if let index = planted.firstIndex(where: { $0.owns(pid: alert.pid, at: alert.time) }) {
-                outcomes[index].alerts.append(alert)
-            } else if case .planted = alert.truth {
-                throw MeasurementError.unmatchedAttackAlert(pid: alert.pid, time: alert.time)
+            let owner = planted.firstIndex { $0.owns(pid: alert.pid, at: alert.time) }
+            let raisedByAttack = if case .planted = alert.truth { true } else { false }
+            guard (owner != nil) == raisedByAttack else {
+                throw MeasurementError.matchDisagreesWithTruth(pid: alert.pid, time: alert.time, raisedByAttack: raisedByAttack)
+            }
+            if let owner {
+                outcomes[owner].alerts.append(alert)
             } else {
                 falseAlerts.append(alert)
             }
@@ -126,13 +129,16 @@ struct DetectionMeasurement {
 /// A replay output the benchmark cannot account for.
 enum MeasurementError: Error, CustomStringConvertible {
     case unreadableAlert(String)
-    /// An alert raised by a planted event whose pid and time match none of the planted attacks.
-    case unmatchedAttackAlert(pid: UInt32, time: Int64)
+    /// Matching by pid and time says one thing, the ground truth of the event that raised the alert another.
+    case matchDisagreesWithTruth(pid: UInt32, time: Int64, raisedByAttack: Bool)
 
     var description: String {
         switch self {
-        case .unreadableAlert(let line): "an alert line without process.pid or rarenet.detector: \(line)"
-        case .unmatchedAttackAlert(let pid, let time): "an alert of a planted event (pid \(pid), at \(time) ns) matches no planted attack"
+        case .unreadableAlert(let line):
+            "an alert line without process.pid or rarenet.detector: \(line)"
+        case .matchDisagreesWithTruth(let pid, let time, let raisedByAttack):
+            "the alert of pid \(pid) at \(time) ns was raised by " + (raisedByAttack ? "a planted event but matches no planted attack"
+                : "a routine event but matches a planted attack's pid and time")
         }
     }
 }
