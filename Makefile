@@ -35,7 +35,7 @@ TEST_PKGS  := iproute2 prometheus
 DEPS_STAMP := .build/.deps-build
 TEST_STAMP := .build/.deps-test
 
-.PHONY: all deps test-deps bpf build run test fuzz soak bench bench-short install clean
+.PHONY: all deps test-deps bpf build run test vmtest fuzz soak bench bench-short install install-files clean
 
 all: build
 
@@ -134,8 +134,14 @@ bench-short: deps bpf
 	Benchmarks/.build/release/ScorerCompare --rounds 5 --floor $(SCORER_FLOOR)
 
 # The binary, the systemd unit, and the example configuration (kept if one exists).
+# install-files does the copying alone, of RARENET_BINARY: `make vmtest` runs it
+# in its systemd guest with the debug build instead of building again.
+RARENET_BINARY ?= .build/release/rarenet
 install: build
-	install -D -m 0755 .build/release/rarenet $(DESTDIR)$(PREFIX)/bin/rarenet
+	$(MAKE) install-files
+
+install-files:
+	install -D -m 0755 $(RARENET_BINARY) $(DESTDIR)$(PREFIX)/bin/rarenet
 	install -D -m 0644 deploy/rarenet.service $(DESTDIR)/etc/systemd/system/rarenet.service
 	@if [ ! -e $(DESTDIR)/etc/rarenet/rarenet.yaml ]; then \
 		install -D -m 0644 deploy/rarenet.yaml $(DESTDIR)/etc/rarenet/rarenet.yaml; fi

@@ -140,7 +140,6 @@ build_probe_initramfs() {
 	local root=$WORK/probe-root
 	rm -rf "$root" && mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp,vmtest/bin}
 	cp /bin/busybox "$root/bin/busybox"
-	objcopy --strip-debug "$RARENET" "$WORK/rarenet"
 	copy_with_libraries "$root" "$WORK/rarenet" /vmtest/bin/rarenet
 	cp "$WORK/workload" "$root/vmtest/bin/workload"
 	cp "$WORK/workload" "$root/vmtest/bin/quick-connect"
@@ -171,6 +170,7 @@ boot_guest() { # NAME KERNEL INITRD APPEND [QEMU ARGS...]
 	[ "$status" = 0 ] || log "$name: qemu exited with status $status (124: timed out after ${GUEST_TIMEOUT}s)"
 	# What the guest sent, unpacked into results/NAME (empty if it sent nothing).
 	mkdir -p "$WORK/results/$name"
+	touch "$WORK/$name.serial" "$WORK/$name.console"
 	sed -n '/^BEGIN rarenet-vmtest results$/,/^END rarenet-vmtest results$/p' "$WORK/$name.serial" |
 		sed '1d;$d' | base64 -d 2>/dev/null | tar -xz -C "$WORK/results/$name" 2>/dev/null ||
 		log "$name: the guest sent no results (see $WORK/$name.console)"
@@ -190,9 +190,106 @@ run_probe_guests() {
 	done
 }
 
+# ---- the systemd guest ---------------------------------------------------------------
+
+# What the Debian root holds besides debootstrap's minbase: systemd as init,
+# the sensor's libraries (README: libbpf1, libelf1, zlib), what the test uses.
+ROOT_PACKAGES=systemd,systemd-sysv,libbpf1,libelf1,zlib1g,libstdc++6,make,curl,iproute2,procps
+# Bump when the way the root is configured below changes: the cached image's
+# name carries it and the package list, so a change builds a new one.
+ROOT_LAYOUT=1
+
+# The configured Debian mirror of this host's release, from apt's own sources.
+debian_mirror() { # CODENAME
+	apt-get indextargets --format '$(SITE) $(CODENAME)' 'Created-By: Packages' |
+		awk -v codename="$1" '$2 == codename { print $1; exit }'
+}
+
+# The cached ext4 image of a minimal Debian root with systemd; built with
+# debootstrap when absent. Prints its path.
+debian_root_image() {
+	local codename mirror key image dir
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	key=$(echo "$codename $ROOT_PACKAGES $ROOT_LAYOUT" | sha256sum | cut -c1-12)
+	image=$CACHE/debian-$codename-systemd-$key.ext4
+	if [ ! -e "$image" ]; then
+		mirror=$(debian_mirror "$codename")
+		[ -n "$mirror" ] || fail "no Debian mirror for $codename in apt's sources (apt-get indextargets)"
+		dir=$CACHE/debian-root.tmp
+		rm -rf "$dir"
+		log "building the Debian root ($codename, debootstrap from $mirror): once, then cached"
+		debootstrap --variant=minbase --include="$ROOT_PACKAGES" "$codename" "$dir" "$mirror" \
+			> "$WORK/debootstrap.log" 2>&1 || fail "debootstrap failed (see $WORK/debootstrap.log)"
+		echo rarenet-vmtest > "$dir/etc/hostname"
+		: > "$dir/etc/fstab"
+		# No logins: nothing reads the consoles.
+		ln -sf /dev/null "$dir/etc/systemd/system/serial-getty@ttyS0.service"
+		ln -sf /dev/null "$dir/etc/systemd/system/getty@tty1.service"
+		rm -rf "$dir/var/cache/apt/archives/"*.deb "$dir/var/lib/apt/lists/"*
+		mkfs.ext4 -q -F -L rarenet-root -d "$dir" "$image.tmp" 1G >&2 || fail "mkfs.ext4 of the Debian root failed"
+		mv "$image.tmp" "$image"
+		rm -rf "$dir"
+	fi
+	echo "$image"
+}
+
+# The systemd guest's initramfs: busybox, the modules of KERNEL_ROOT that the
+# virtio disks and ext4 need (in load order), vmtest/guest/systemd-init.sh.
+build_systemd_initramfs() { # KERNEL_ROOT
+	local kernel_root=$1 root=$WORK/systemd-initramfs-root release module file
+	release=$(ls "$kernel_root/lib/modules")
+	rm -rf "$root" && mkdir -p "$root"/{bin,proc,sys,dev,newroot,lib/modules}
+	cp /bin/busybox "$root/bin/busybox"
+	[ -e "$kernel_root/lib/modules/$release/modules.dep" ] || depmod -b "$kernel_root" "$release"
+	: > "$root/modules.order"
+	for module in virtio_pci virtio_blk ext4; do
+		modprobe -d "$kernel_root" -S "$release" --show-depends "$module" |
+			awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++' | while read -r file; do
+		case "$file" in
+		*.ko.xz) xz -dc "$file" > "$root/lib/modules/$(basename "$file" .xz)" ;;
+		*) cp "$file" "$root/lib/modules/" ;;
+		esac
+		basename "${file%.xz}" >> "$root/modules.order"
+	done
+	install -m 0755 vmtest/guest/systemd-init.sh "$root/init"
+	make_cpio "$root" "$WORK/systemd-initramfs.cpio"
+}
+
+# The payload disk: this build's binary, the Swift runtime it links, the
+# Makefile and deploy/, the workload, the test script and its unit.
+build_payload_image() {
+	local root=$WORK/payload library
+	rm -rf "$root" && mkdir -p "$root/repo" "$root/swift-runtime"
+	cp "$WORK/rarenet" "$root/rarenet"
+	for library in $(ldd "$WORK/rarenet" | awk '$3 ~ /^\/opt\// { print $3 }'); do
+		mkdir -p "$root/swift-runtime$(dirname "$library")"
+		cp -L "$library" "$root/swift-runtime$library"
+	done
+	cp Makefile "$root/repo/" && cp -r deploy "$root/repo/"
+	cp "$WORK/workload" vmtest/guest/systemd-test.sh vmtest/guest/rarenet-vmtest.service "$root/"
+	rm -f "$WORK/payload.ext4"
+	mkfs.ext4 -q -F -L rarenet-payload -d "$root" "$WORK/payload.ext4" 512M >&2
+}
+
+run_systemd_guest() {
+	local package root kernel image
+	package=$(resolve_kernel_package "${KERNELS%% *}")
+	root=$(fetch_kernel "$package")
+	kernel=$(ls "$root"/boot/vmlinuz-* | head -n 1)
+	image=$(debian_root_image)
+	build_systemd_initramfs "$root"
+	build_payload_image
+	log "systemd guest: $package on $(basename "$image") ($ACCEL)"
+	boot_guest "systemd-$package" "$kernel" "$WORK/systemd-initramfs.cpio" "rdinit=/init" \
+		-drive "file=$image,format=raw,if=virtio,snapshot=on" \
+		-drive "file=$WORK/payload.ext4,format=raw,if=virtio,readonly=on"
+}
+
 mkdir -p "$WORK" "$CACHE"
 rm -rf "$WORK/results" "$WORK"/*.console "$WORK"/*.serial
 build_workload
+objcopy --strip-debug "$RARENET" "$WORK/rarenet"
 if [ "$ONLY" != systemd ]; then run_probe_guests; fi
-# (the systemd guest comes in a later step)
+if [ "$ONLY" != probes ]; then run_systemd_guest; fi
 python3 vmtest/check.py "$WORK/results"
