@@ -197,7 +197,7 @@ private final class RecordingLoop: @unchecked Sendable {
         case .exit(let exit):
             table.apply(ProcessExit(exit))
         case .network(let network):
-            let process = table.lookup(ProcessIdentity(network.header))
+            let process = table.lookup(ProcessIdentity(network.header), parentPID: network.ppid)
             let event = NetworkEvent(
                 timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
                 action: network.action,

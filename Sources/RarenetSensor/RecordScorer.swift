@@ -67,7 +67,7 @@ public struct RecordScorer {
     public mutating func attribute(_ record: CapturedRecord) -> AttributedEvent? {
         switch record {
         case .network(let network):
-            let process = table.lookup(ProcessIdentity(network.header))
+            let process = table.lookup(ProcessIdentity(network.header), parentPID: network.ppid)
             return AttributedEvent(record: network, process: process, key: key(of: process, for: network))
         case .exec(let exec):
             table.apply(ProcessExec(exec))
@@ -88,7 +88,7 @@ public struct RecordScorer {
             if offset + Self.prefetchDistance < identities.count {
                 table.prefetchRecord(of: identities[offset + Self.prefetchDistance])
             }
-            let process = table.lookup(identities[offset])
+            let process = table.lookup(identities[offset], parentPID: network.ppid)
             processes.append(process)
             events.append(ScoringEvent(
                 timestamp: bootClock.eventTime(bootNanoseconds: network.header.bootTimeNanoseconds),
