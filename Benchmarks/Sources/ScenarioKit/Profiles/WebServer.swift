@@ -113,7 +113,8 @@ struct WebServer {
     /// The app server (a master and three workers) and its job worker, from
     /// the release a deploy links to `/opt/app/current`.
     private func appServer(releases: [Int64]) -> [any Workload] {
-        let initial = ScenarioCalendar.compactStamp(calendar.start - 2 * TimeUnit.day - 5 * TimeUnit.hour)
+        // The release running when the scenario starts was deployed on the Friday before.
+        let initial = ScenarioCalendar.compactStamp(calendar.time(day: -3, hour: 14, minute: 17, second: 43))
         let changes = releases.map { (time: $0, version: ScenarioCalendar.compactStamp($0 - 4 * TimeUnit.minute), change: Timeline.Change.start) }
         return [Timeline(seed: seed, label: "app-server", calendar: calendar, initial: initial, changes: changes,
                          restarts: [reboot, onCallRestart]) { launch, release, until in
