@@ -15,7 +15,6 @@ struct WebServer {
     static let app = Account(uid: 1001, name: "app")
     static let deploy = Account(uid: 1002, name: "deploy")
     static let alice = Account(uid: 1003, name: "alice")
-    static let bob = Account(uid: 1004, name: "bob")
     static let carol = Account(uid: 1005, name: "carol")
     static let reports = Account(uid: 1006, name: "reports")
 
@@ -36,7 +35,7 @@ struct WebServer {
             + appServer(releases: releases) + [deployJob(releases: releases)]
             + jvmServices
             + cronJobs + [developer, onCall]
-            + [People.operatorSessions(seed: seed, account: Self.bob, perHour: 0.3, sshTargets: Internet.otherHostsSSH,
+            + [People.operatorSessions(seed: seed, account: People.bob, perHour: 0.3, sshTargets: Internet.otherHostsSSH,
                                        aptRepositories: [Internet.elasticArtifacts])]
             + [PlantedAttacks(seed: seed, calendar: calendar, plans: attacks)]
         return ScenarioStream(simulation: simulation, workloads: workloads)
