@@ -19,7 +19,6 @@ struct CIRunner {
 
     static let runner = Account(uid: 1001, name: "runner")
     static let gitlabRunner = Account(uid: 997, name: "gitlab-runner")
-    static let bob = Account(uid: 1004, name: "bob")
 
     func stream() -> ScenarioStream {
         let simulation = HostSimulation(
@@ -32,7 +31,7 @@ struct CIRunner {
         let gitlab = GitLabJobs(seed: seed, calendar: calendar, versions: versions)
         let workloads: [any Workload] = base.workloads + [dockerd, runnerListener(versions), gitlabRunnerDaemon]
             + [github.queue] + (0..<4).map(gitlab.slot)
-            + [People.operatorSessions(seed: seed, account: Self.bob, perHour: 0.05, sshTargets: Internet.otherHostsSSH,
+            + [People.operatorSessions(seed: seed, account: People.bob, perHour: 0.05, sshTargets: Internet.otherHostsSSH,
                                        aptRepositories: [Internet.dockerPackages])]
             + [PlantedAttacks(seed: seed, calendar: calendar, plans: attacks(versions))]
         return ScenarioStream(simulation: simulation, workloads: workloads)

@@ -15,7 +15,6 @@ struct KubernetesNode {
     let seed: UInt64
     let calendar: ScenarioCalendar
 
-    static let bob = Account(uid: 1004, name: "bob")
     /// uid 1000: the host's first user, and the user of the shop's python and
     /// node images, which the sensor names from the host's user database.
     static let appUser = Account(uid: 1000, name: "ubuntu")
@@ -42,7 +41,7 @@ struct KubernetesNode {
         let rke2 = RKE2Versions(seed: seed)
         let workloads: [any Workload] = base.workloads + [rke2Agent(rke2), kubelet(rke2), containerd(rke2)]
             + daemonsets(rke2) + deployments.flatMap { $0 } + cronJobs
-            + [People.operatorSessions(seed: seed, account: Self.bob, perHour: 0.04, sshTargets: Internet.otherHostsSSH, aptRepositories: []),
+            + [People.operatorSessions(seed: seed, account: People.bob, perHour: 0.04, sshTargets: Internet.otherHostsSSH, aptRepositories: []),
                debugPods]
             + [PlantedAttacks(seed: seed, calendar: calendar, plans: attacks)]
         return ScenarioStream(simulation: simulation, workloads: workloads)

@@ -1,5 +1,8 @@
 /// The people who log in to the hosts.
 enum People {
+    /// The operator who logs in to every host now and then.
+    static let bob = Account(uid: 1004, name: "bob")
+
     /// The activity people's commands on weekdays are filed under.
     static let weekdayActivity = "people on weekdays (git, ssh, curl, psql, apt)"
 

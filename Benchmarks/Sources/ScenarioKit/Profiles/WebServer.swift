@@ -15,7 +15,6 @@ struct WebServer {
     static let app = Account(uid: 1001, name: "app")
     static let deploy = Account(uid: 1002, name: "deploy")
     static let alice = Account(uid: 1003, name: "alice")
-    static let bob = Account(uid: 1004, name: "bob")
     static let carol = Account(uid: 1005, name: "carol")
     static let reports = Account(uid: 1006, name: "reports")
 
@@ -36,7 +35,7 @@ struct WebServer {
             + appServer(releases: releases) + [deployJob(releases: releases)]
             + jvmServices
             + cronJobs + [developer, onCall]
-            + [People.operatorSessions(seed: seed, account: Self.bob, perHour: 0.3, sshTargets: Internet.otherHostsSSH,
+            + [People.operatorSessions(seed: seed, account: People.bob, perHour: 0.3, sshTargets: Internet.otherHostsSSH,
                                        aptRepositories: [Internet.elasticArtifacts])]
             + [PlantedAttacks(seed: seed, calendar: calendar, plans: attacks)]
         return ScenarioStream(simulation: simulation, workloads: workloads)
@@ -113,7 +112,8 @@ struct WebServer {
     /// The app server (a master and three workers) and its job worker, from
     /// the release a deploy links to `/opt/app/current`.
     private func appServer(releases: [Int64]) -> [any Workload] {
-        let initial = ScenarioCalendar.compactStamp(calendar.start - 2 * TimeUnit.day - 5 * TimeUnit.hour)
+        // The release running when the scenario starts was deployed on the Friday before.
+        let initial = ScenarioCalendar.compactStamp(calendar.time(day: -3, hour: 14, minute: 17, second: 43))
         let changes = releases.map { (time: $0, version: ScenarioCalendar.compactStamp($0 - 4 * TimeUnit.minute), change: Timeline.Change.start) }
         return [Timeline(seed: seed, label: "app-server", calendar: calendar, initial: initial, changes: changes,
                          restarts: [reboot, onCallRestart]) { launch, release, until in
