@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "RarenetCapture", targets: ["RarenetCapture"]),
         .library(name: "RarenetSensor", targets: ["RarenetSensor"]),
         .library(name: "RarenetConfig", targets: ["RarenetConfig"]),
+        // Replay (the engine of `rarenet replay`), for the detection-quality benchmark.
+        .library(name: "RarenetBaseline", targets: ["RarenetBaseline"]),
         // Test hosts (veth namespaces), child processes and the sensor harness, for the benchmarks.
         .library(name: "RarenetTestSupport", targets: ["RarenetTestSupport"]),
     ],

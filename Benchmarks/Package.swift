@@ -15,7 +15,7 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
-    targets: [formatTarget] + ringDrainTargets + liveOverheadTargets + scorerTargets + pipelineTargets,
+    targets: [formatTarget] + ringDrainTargets + liveOverheadTargets + scorerTargets + pipelineTargets + detectionTargets,
     swiftLanguageModes: [.v6]
 )
 
@@ -124,6 +124,32 @@ var pipelineTargets: [Target] {
                 .product(name: "RarenetCapture", package: rarenetPackage),
                 .product(name: "RarenetScoring", package: rarenetPackage),
                 .product(name: "RarenetSensor", package: rarenetPackage),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+    ]
+}
+
+// MARK: - Detection quality: 14-day streams of realistic servers with planted attacks, through replay (BENCHMARKS.md, "Detection quality")
+
+var detectionTargets: [Target] {
+    [
+        // The deterministic generator: server profiles, their workloads and the planted attacks, as event lines.
+        .target(
+            name: "ScenarioKit",
+            dependencies: [
+                .product(name: "RarenetEvents", package: rarenetPackage),
+                .product(name: "RarenetTestSupport", package: rarenetPackage),
+            ]
+        ),
+        // Scores each profile's stream through EventReplay; exits 1 when an attack is missed or false alerts exceed a ceiling (CI).
+        .executableTarget(
+            name: "DetectionQuality",
+            dependencies: [
+                "ScenarioKit", "BenchmarkFormat",
+                .product(name: "RarenetBaseline", package: rarenetPackage),
+                .product(name: "RarenetScoring", package: rarenetPackage),
+                .product(name: "RarenetEvents", package: rarenetPackage),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

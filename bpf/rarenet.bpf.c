@@ -93,6 +93,23 @@ struct {
 } connect_calls SEC(".maps");
 
 /*
+ * tracepoint mode: the source port of a TCP socket whose connect failed
+ * (SYN_SENT -> CLOSE: refused, unreachable, timed out). The failure releases
+ * the port, so at sys_exit_connect the socket has none any more; the
+ * transition itself still carries it. Keyed by socket, not by thread: a RST
+ * from another host is handled in softirq context, in whatever task it
+ * interrupted. Written only when a connect fails, read and deleted only when
+ * sys_exit_connect finds the port gone; an entry whose connect was not inside
+ * connect(2) (non-blocking, failed later) is never read and ages out of the LRU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CALLS_IN_FLIGHT_MAX);
+	__type(key, __u64);   /* struct sock * */
+	__type(value, __u16); /* source port, host order */
+} failed_connect_ports SEC(".maps");
+
+/*
  * Room to assemble an executable path backwards, from its last component.
  * The write position lives here rather than in a register: loaded from a map,
  * it is an unknown value to the verifier, which then sees every turn of the
@@ -325,6 +342,8 @@ static __always_inline void emit_connect(const struct pending_connect *connect)
  * A TCP socket sends its SYN: this runs in the connecting task. Inside
  * connect(2) the record waits for the syscall's exit (the source port is not
  * chosen yet); elsewhere (io_uring, TCP Fast Open's sendmsg) it goes now.
+ * A connect that fails (SYN_SENT -> CLOSE) leaves its source port in
+ * failed_connect_ports, for sys_exit_connect.
  */
 SEC("tp/sock/inet_sock_set_state")
 int rarenet_tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
@@ -334,7 +353,16 @@ int rarenet_tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *c
 	struct pending_connect *pending;
 	struct pending_connect immediate = {};
 
-	if (ctx->oldstate != TCP_CLOSE || ctx->newstate != TCP_SYN_SENT || ctx->protocol != IPPROTO_TCP)
+	if (ctx->protocol != IPPROTO_TCP)
+		return 0;
+	if (ctx->oldstate == TCP_SYN_SENT && ctx->newstate == TCP_CLOSE) {
+		__u64 sk = (__u64)ctx->skaddr;
+		__u16 sport = ctx->sport;
+
+		bpf_map_update_elem(&failed_connect_ports, &sk, &sport, BPF_ANY);
+		return 0;
+	}
+	if (ctx->oldstate != TCP_CLOSE || ctx->newstate != TCP_SYN_SENT)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (is_self(pid_tgid))
@@ -376,8 +404,18 @@ int rarenet_tp_sys_exit_connect(struct trace_event_raw_sys_exit *ctx)
 	sk = (struct sock *)connect.sk;
 	if (!sk)
 		return 0; /* no SYN: not TCP, or it failed before sending one */
-	if (!connect.sport) /* 0 again if the connect failed and the port was released */
+	if (!connect.sport)
 		connect.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!connect.sport) {
+		/* The connect failed and released its port: the failure saw it. */
+		__u64 key = connect.sk;
+		__u16 *failed = bpf_map_lookup_elem(&failed_connect_ports, &key);
+
+		if (failed) {
+			connect.sport = *failed;
+			bpf_map_delete_elem(&failed_connect_ports, &key);
+		}
+	}
 	emit_connect(&connect);
 	return 0;
 }

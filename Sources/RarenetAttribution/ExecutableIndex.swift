@@ -9,11 +9,14 @@ public struct ExecutableHint: Sendable, Hashable {
     public var mountNamespace: UInt32?
     /// The process's cgroup (v2) id; 0 when unknown.
     public var cgroupID: UInt64
+    /// The process's parent, when the event names it (the kernel's records do).
+    public var parentPID: UInt32?
 
-    public init(file: FileIdentity? = nil, mountNamespace: UInt32? = nil, cgroupID: UInt64 = 0) {
+    public init(file: FileIdentity? = nil, mountNamespace: UInt32? = nil, cgroupID: UInt64 = 0, parentPID: UInt32? = nil) {
         self.file = file
         self.mountNamespace = mountNamespace
         self.cgroupID = cgroupID
+        self.parentPID = parentPID
     }
 }
 

@@ -15,6 +15,12 @@ public final class ProcessRecord<Derived> {
         case exec
         /// From `/proc`: a process started before the sensor, or one that never exec'd (a fork).
         case procfs
+        /// From its parent's record: a process that never exec'd (a fork) and
+        /// was gone from `/proc` before its first event was attributed. A
+        /// fork runs its parent's executable, so that is what it is given;
+        /// only a parent whose executable has not changed since the child
+        /// started is used.
+        case parent
         /// Neither: the process was gone from `/proc` and no exec of it was
         /// seen. Only the identity is known.
         case unknown
@@ -42,6 +48,10 @@ public final class ProcessRecord<Derived> {
     /// The container the process runs in, from its cgroup; `nil` on the host
     /// (or when the process was gone before its cgroup could be read).
     public internal(set) var container: ContainerIdentity?
+    /// When the process started running ``executable`` (clock ticks since
+    /// boot, as ``ProcessIdentity/startTicks``), if an exec record said so;
+    /// `nil` for what `/proc` showed.
+    var executableSinceTicks: UInt64?
     /// The arguments, `argv[0]` first, when known.
     public internal(set) var arguments: [String]
     /// True when ``arguments`` holds only the start of the argument vector.

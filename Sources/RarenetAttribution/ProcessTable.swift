@@ -19,8 +19,12 @@ import RarenetIdentity
 ///   bits of the pid is checked first. On a miss (a process that never exec'd since the sensor
 ///   started, e.g. a fork) the table reads `/proc/<pid>` once, checking the
 ///   start time so that a reused pid is never mistaken for its former holder;
-///   a process that is gone yields a record of ``ProcessRecord/Source/unknown``,
-///   remembered like an exited one, never an error.
+///   a process that is gone (or exiting: its exe link is gone) gets its parent's executable when
+///   the event names the parent and the parent's image predates the child
+///   (``ProcessRecord/Source/parent``: a fork that exits right after
+///   connecting), else the path its executable file was learned under
+///   (``ExecutableHint``), else it is a record of ``ProcessRecord/Source/unknown``;
+///   either is remembered like an exited one, never an error.
 /// - ``loadDetails(of:)`` before an alert adds what only enrichment needs
 ///   (working directory, full arguments, user name), once per process.
 ///
@@ -80,6 +84,8 @@ public final class ProcessTable<Derived> {
         public var loadedFromProcFS: UInt64 = 0
         /// Lookups of a process that was neither in the table nor in `/proc`.
         public var unknown: UInt64 = 0
+        /// Forks given their parent's executable: gone from `/proc`, or zombies there.
+        public var inheritedFromParent: UInt64 = 0
 
         /// Every eviction to make room.
         public var evictions: UInt64 { evictedExited + evictedLive }
@@ -108,6 +114,10 @@ public final class ProcessTable<Derived> {
     private var hand = 0
     /// Exited (and unknown) records, oldest exit first: evicted before live ones.
     private var exited: RingQueue<Record>
+    /// The identity of the latest-started process the table holds for each
+    /// pid: how a gone fork finds its parent when the parent is gone from
+    /// `/proc` too (an exited parent stays held for the grace period).
+    private var identityByPID: [UInt32: ProcessIdentity] = [:]
     /// The latest event time seen in an exec or exit record.
     private var now: UInt64 = 0
     private var userNames: UserNameCache
@@ -193,12 +203,25 @@ public final class ProcessTable<Derived> {
     @usableFromInline
     func loadMissing(_ identity: ProcessIdentity, executable hint: ExecutableHint) -> Record {
         if let record = loadFromProcFS(pid: identity.pid, expecting: identity) {
-            // A zombie's exe link is gone already: name it by the file it ran.
-            if record.executable == nil { complete(record, from: hint) }
+            // No executable, and no exec record told of one: a fork on its way
+            // out (its exe link goes before it is a zombie), or a zombie already.
+            if record.executable == nil {
+                if let parentPID = hint.parentPID, let parent = imageParent(of: identity, parentPID: parentPID) {
+                    inherit(record, from: parent)
+                }
+                complete(record, from: hint)
+            }
             return record
         }
         statistics.unknown += 1
         let record = Record(identity: identity, source: .unknown)
+        if let parentPID = hint.parentPID, let parent = imageParent(of: identity, parentPID: parentPID) {
+            // A fork that is gone already.
+            record.parentPID = parentPID
+            record.uid = parent.uid
+            record.comm = parent.comm
+            inherit(record, from: parent)
+        }
         complete(record, from: hint)
         record.container = containers.container(inCgroup: hint.cgroupID)
         insert(record)
@@ -234,6 +257,7 @@ public final class ProcessTable<Derived> {
         record.uid = exec.uid
         record.comm = exec.comm
         record.executable = exec.executable
+        record.executableSinceTicks = ClockTicks.system.ticks(fromNanoseconds: exec.timestampNanoseconds)
         if exec.executableTruncated, let directory = ProcessDirectory(pid: exec.identity.pid),
            directory.stat()?.startTicks == exec.identity.startTicks,
            let executable = directory.executable() {
@@ -289,14 +313,49 @@ public final class ProcessTable<Derived> {
         }
     }
 
-    /// Fills in what `hint` says `record`'s process runs, and the path that
-    /// file was learned under, if any.
+    /// Fills in what `hint` says `record`'s process runs and, when its
+    /// executable is still unknown, the path that file was learned under.
     private func complete(_ record: Record, from hint: ExecutableHint) {
         record.executableFile = record.executableFile ?? hint.file
         record.mountNamespace = record.mountNamespace ?? hint.mountNamespace
-        if let file = record.executableFile {
+        if record.executable == nil, let file = record.executableFile {
             record.executable = executableIndex.executable(of: file, inMountNamespace: record.mountNamespace)
         }
+    }
+
+    /// Gives the fork `record` its parent's image: a fork runs what its parent runs.
+    private func inherit(_ record: Record, from parent: Record) {
+        record.source = .parent
+        record.executable = parent.executable
+        record.executableSinceTicks = parent.executableSinceTicks
+        record.executableFile = parent.executableFile
+        record.mountNamespace = parent.mountNamespace
+        record.container = parent.container
+        record.arguments = parent.arguments
+        record.argumentsTruncated = parent.argumentsTruncated
+        statistics.inheritedFromParent += 1
+    }
+
+    /// The record of the process `parentPID` (from `/proc` when it is still
+    /// there, else the latest the table holds with that pid, exited or not)
+    /// when `child` can only have been forked from its current executable:
+    /// the parent has one, and ran it already when the child started. `nil`
+    /// otherwise, or when the parent is unknown too.
+    private func imageParent(of child: ProcessIdentity, parentPID: UInt32) -> Record? {
+        let identity: ProcessIdentity
+        if let directory = ProcessDirectory(pid: parentPID), let stat = directory.stat() {
+            identity = ProcessIdentity(pid: parentPID, startTicks: stat.startTicks)
+        } else if let held = identityByPID[parentPID] {
+            identity = held
+        } else {
+            return nil
+        }
+        guard identity.startTicks <= child.startTicks,
+              let parent = records[identity] ?? loadFromProcFS(pid: parentPID, expecting: identity),
+              parent.executable != nil,
+              (parent.executableSinceTicks ?? parent.identity.startTicks) <= child.startTicks
+        else { return nil }
+        return parent
     }
 
     /// Remembers which path `record`'s executable file has, for processes
@@ -352,6 +411,12 @@ public final class ProcessTable<Derived> {
             slots.append(record)
         }
         records[record.identity] = record
+        let pid = record.identity.pid
+        if let held = identityByPID[pid], held.startTicks > record.identity.startTicks {
+            // An older holder of the pid, read late: the newer one stays.
+        } else {
+            identityByPID[pid] = record.identity
+        }
         return record
     }
 
@@ -359,6 +424,9 @@ public final class ProcessTable<Derived> {
     private func remove(_ record: Record) {
         guard let slot = record.slot else { return }
         records[record.identity] = nil
+        if identityByPID[record.identity.pid] == record.identity {
+            identityByPID[record.identity.pid] = nil
+        }
         slots[slot] = nil
         freeSlots.append(slot)
         record.slot = nil

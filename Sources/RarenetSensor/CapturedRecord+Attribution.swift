@@ -28,7 +28,7 @@ extension ExecutableHint {
         let file = network.executableFile
         self.init(
             file: FileIdentity(file), mountNamespace: file.mountNamespace == 0 ? nil : file.mountNamespace,
-            cgroupID: network.cgroupID)
+            cgroupID: network.cgroupID, parentPID: network.ppid)
     }
 }
 

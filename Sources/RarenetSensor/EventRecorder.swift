@@ -61,8 +61,10 @@ public final class EventRecorder: Service, @unchecked Sendable {
         let table = ProcessTable<Never>(configuration: .init(capacity: configuration.processTableCapacity))
         table.scanProcFS()
         if dropPrivileges {
-            try PrivilegeDrop.dropPrivileges()
-            logger.info("dropped privileges", metadata: ["kept_capabilities": "CAP_SYS_PTRACE"])
+            let boundingSet = try PrivilegeDrop.dropPrivileges()
+            logger.info("dropped privileges", metadata: [
+                "kept_capabilities": "CAP_SYS_PTRACE", "bounding_set": "\(boundingSet.rawValue)",
+            ])
         }
         return EventRecorder(configuration: configuration, kernel: kernel, table: table, output: output, logger: logger)
     }

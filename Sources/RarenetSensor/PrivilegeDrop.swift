@@ -12,12 +12,25 @@ import Glibc
 /// processes to attribute events, which the kernel allows only with ptrace
 /// read access: CAP_SYS_PTRACE. So the drop:
 ///
-/// 1. removes every other capability from the bounding set, so nothing the
-///    process execs can regain one;
+/// 1. removes every other capability from the bounding set, when the process
+///    may (it holds CAP_SETPCAP: see below);
 /// 2. clears the ambient set;
 /// 3. sets `no_new_privs`, so setuid binaries and file capabilities grant nothing;
 /// 4. sets the effective and permitted sets to just the kept one (when the
 ///    process had it: under a unit whose bounding set lacks it, nothing is kept).
+///
+/// Why the bounding set is narrowed only with CAP_SETPCAP: `PR_CAPBSET_DROP`
+/// needs it, and the shipped systemd unit does not grant it. Its
+/// `CapabilityBoundingSet` already holds just the five capabilities the sensor
+/// needs to start, and once `no_new_privs` is set (step 3, whose failure is an
+/// error) no execve can give the process or its children a capability beyond
+/// their permitted set, which step 4 reduces to CAP_SYS_PTRACE: from then on
+/// the bounding set limits nothing. Granting CAP_SETPCAP to the unit just to
+/// narrow it would give the service one more capability for its whole start-up
+/// (it also lets a process change its inheritable set and securebits) and buy
+/// no protection. So without CAP_SETPCAP the bounding set stays as the service
+/// manager set it; with it (root started by hand), it is narrowed to the kept
+/// capabilities as before.
 ///
 /// Files the sensor writes (state, alerts) are owned by its own uid, which
 /// needs no capability.
@@ -32,23 +45,44 @@ public enum PrivilegeDrop {
         keptCapabilities.reduce(0) { $0 | 1 << UInt64($1) }
     }
 
+    /// CAP_SETPCAP (linux/capability.h): needed to drop a capability from the bounding set.
+    static let setPCapCapability: Int32 = 8
+
+    /// What ``dropPrivileges()`` did with the bounding set.
+    public enum BoundingSet: String, Sendable {
+        /// Narrowed to ``keptCapabilities`` (the process held CAP_SETPCAP).
+        case narrowed
+        /// Left as the process was started with (no CAP_SETPCAP, as under the
+        /// shipped systemd unit, whose bounding set is already narrow).
+        case leftAsStarted = "left as started (no CAP_SETPCAP)"
+    }
+
     /// Drops every capability but ``keptCapabilities``. Irreversible.
     ///
     /// Capabilities belong to threads, and a thread inherits its creator's: so
     /// the drop must run while the process has a single thread, and every
     /// thread started afterwards (NIO, the concurrency pool, the sensor's own)
     /// holds only what is kept. It refuses to run otherwise.
-    public static func dropPrivileges() throws(PrivilegeDropError) {
+    @discardableResult
+    public static func dropPrivileges() throws(PrivilegeDropError) -> BoundingSet {
         let threads = threadCount()
         guard threads == 1 else {
             throw PrivilegeDropError(step: "check that the process is single-threaded (it has \(threads) threads)", errno: EBUSY)
         }
-        let lastCapability = highestCapability()
-        for capability in 0...lastCapability where !keptCapabilities.contains(capability) {
-            // EINVAL: a capability this kernel does not know; nothing to drop.
-            if rarenet_drop_bounding_capability(capability) != 0, errno != EINVAL {
-                throw PrivilegeDropError(step: "drop capability \(capability) from the bounding set", errno: errno)
+        let boundingSet: BoundingSet
+        if capabilityMask("CapEff") & 1 << UInt64(setPCapCapability) != 0 {
+            let bounding = capabilityMask("CapBnd")
+            let lastCapability = highestCapability()
+            for capability in 0...lastCapability
+            where !keptCapabilities.contains(capability) && bounding & 1 << UInt64(capability) != 0 {
+                // EINVAL: a capability this kernel does not know; nothing to drop.
+                if rarenet_drop_bounding_capability(capability) != 0, errno != EINVAL {
+                    throw PrivilegeDropError(step: "drop capability \(capability) from the bounding set", errno: errno)
+                }
             }
+            boundingSet = .narrowed
+        } else {
+            boundingSet = .leftAsStarted
         }
         if rarenet_clear_ambient_capabilities() != 0, errno != EINVAL {
             throw PrivilegeDropError(step: "clear the ambient capabilities", errno: errno)
@@ -56,15 +90,19 @@ public enum PrivilegeDrop {
         if rarenet_set_no_new_privileges() != 0 {
             throw PrivilegeDropError(step: "set no_new_privs", errno: errno)
         }
-        if rarenet_set_capabilities(keptMask & permittedMask()) != 0 {
+        if rarenet_set_capabilities(keptMask & capabilityMask("CapPrm")) != 0 {
             throw PrivilegeDropError(step: "set the effective and permitted capabilities", errno: errno)
         }
+        return boundingSet
     }
 
-    /// The permitted set now (`CapPrm` in /proc/self/status); all bits when it cannot be read.
-    private static func permittedMask() -> UInt64 {
-        let line = lines(of: "/proc/self/status").first { $0.hasPrefix("CapPrm:") }
-        return line.flatMap { UInt64($0.dropFirst("CapPrm:".count).filter(\.isHexDigit), radix: 16) } ?? .max
+    /// A capability set of this thread as /proc/self/status shows it (`CapEff`,
+    /// `CapPrm`, `CapBnd`); all bits when it cannot be read, so that nothing is
+    /// skipped on a guess.
+    private static func capabilityMask(_ field: String) -> UInt64 {
+        let prefix = field + ":"
+        let line = lines(of: "/proc/self/status").first { $0.hasPrefix(prefix) }
+        return line.flatMap { UInt64($0.dropFirst(prefix.count).filter(\.isHexDigit), radix: 16) } ?? .max
     }
 
     /// The highest capability number the running kernel knows.

@@ -74,8 +74,10 @@ public final class SensorAttachment: @unchecked Sendable {
         logger.info("read running processes from /proc", metadata: ["processes": "\(scanned)"])
 
         if dropPrivileges {
-            try PrivilegeDrop.dropPrivileges()
-            logger.info("dropped privileges", metadata: ["kept_capabilities": "CAP_SYS_PTRACE"])
+            let boundingSet = try PrivilegeDrop.dropPrivileges()
+            logger.info("dropped privileges", metadata: [
+                "kept_capabilities": "CAP_SYS_PTRACE", "bounding_set": "\(boundingSet.rawValue)",
+            ])
         }
         return SensorAttachment(
             probes: kernel.probes, report: kernel.report, consumer: kernel.consumer, waiter: kernel.waiter,

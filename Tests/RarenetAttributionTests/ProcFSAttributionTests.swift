@@ -9,6 +9,75 @@ import Glibc
 /// The table's view of real processes, read from `/proc`.
 @Suite("Process table: /proc")
 struct ProcFSAttributionTests {
+    @Test("a fork gone from /proc before its first event takes its parent's executable, when the parent ran it already")
+    func goneForkTakesItsParentsExecutable() throws {
+        let table = ProcessTable<Void>()
+        let ownStat = try #require(ProcStatFields(pid: getpid()))
+        // A child of this process that started after it and is gone: no /proc entry.
+        let child = ProcessIdentity(pid: impossiblePID, startTicks: ownStat.startTicks + 1)
+
+        let record = table.lookup(child, executable: ExecutableHint(parentPID: UInt32(getpid())))
+        #expect(record.source == .parent)
+        #expect(record.executable?.path == realPath(CommandLine.arguments[0]))
+        #expect(record.parentPID == UInt32(getpid()))
+        #expect(record.hasExited)
+        #expect(table.statistics.inheritedFromParent == 1)
+        #expect(table.lookup(ProcessIdentity(pid: impossiblePID + 1, startTicks: ownStat.startTicks)).source == .unknown,
+                "without the parent's pid there is nothing to inherit")
+    }
+
+    @Test("a fork that is a zombie when first looked up (its exe link gone) takes its parent's executable")
+    func zombieForkTakesItsParentsExecutable() throws {
+        let pid = fork()
+        if pid == 0 { _exit(0) } // the child: nothing but exit, never exec
+        try #require(pid > 0)
+        defer { waitpid(pid, nil, 0) }
+        #expect(Polling.until(within: .seconds(10)) { ProcStatFields(pid: pid)?.state == "Z" })
+        let stat = try #require(ProcStatFields(pid: pid))
+        let table = ProcessTable<Void>()
+
+        let record = table.lookup(ProcessIdentity(pid: UInt32(pid), startTicks: stat.startTicks), executable: ExecutableHint(parentPID: UInt32(getpid())))
+        #expect(record.source == .parent)
+        #expect(record.hasExited)
+        #expect(record.executable?.path == realPath(CommandLine.arguments[0]))
+    }
+
+    @Test("a gone fork whose parent is gone too takes the executable of the parent's exec record")
+    func goneForkOfAGoneParent() throws {
+        let table = ProcessTable<Void>()
+        let ticksPerSecond = ClockTicks.system.perSecond
+        // The parent started at 10 s, exec'd at 10.5 s, forked the child at 11 s and exited at 12 s.
+        let parent = ProcessIdentity(pid: impossiblePID, startTicks: 10 * ticksPerSecond)
+        table.apply(ProcessExec(
+            identity: parent, timestampNanoseconds: 10_500_000_000, parentPID: 1, uid: 0, comm: "dropper",
+            executable: ExecutablePath(path: "/tmp/dropper", isDeleted: false), argumentBytes: Array("dropper\u{0}".utf8)))
+        table.apply(ProcessExit(identity: parent, timestampNanoseconds: 12_000_000_000))
+
+        let child = table.lookup(ProcessIdentity(pid: impossiblePID + 1, startTicks: 11 * ticksPerSecond), executable: ExecutableHint(parentPID: parent.pid))
+        #expect(child.source == .parent)
+        #expect(child.executable?.path == "/tmp/dropper")
+        #expect(child.arguments == ["dropper"])
+    }
+
+    @Test("a gone fork does not take an executable its parent exec'd after the fork, nor one of a parent younger than itself")
+    func goneForkOfAChangedParentIsUnknown() throws {
+        let table = ProcessTable<Void>()
+        let ownStat = try #require(ProcStatFields(pid: getpid()))
+        let me = ProcessIdentity(pid: UInt32(getpid()), startTicks: ownStat.startTicks)
+        let older = ProcessIdentity(pid: impossiblePID, startTicks: ownStat.startTicks - 1)
+        #expect(table.lookup(older, executable: ExecutableHint(parentPID: me.pid)).source == .unknown, "a parent cannot be younger than its child")
+
+        // This process "exec'd" two seconds after the child started: the child ran what came before.
+        let childStart = ownStat.startTicks + 1
+        let execTime = (childStart + 2 * ClockTicks.system.perSecond) * (1_000_000_000 / ClockTicks.system.perSecond)
+        table.apply(ProcessExec(
+            identity: me, timestampNanoseconds: execTime, parentPID: UInt32(getppid()), uid: getuid(), comm: "new-image",
+            executable: ExecutablePath(path: "/opt/new-image", isDeleted: false), argumentBytes: []))
+        let child = table.lookup(ProcessIdentity(pid: impossiblePID + 1, startTicks: childStart), executable: ExecutableHint(parentPID: me.pid))
+        #expect(child.source == .unknown)
+        #expect(child.executable == nil)
+    }
+
     @Test("the initial scan finds this process and a child, with exe, args, cwd, parent and user")
     func initialScan() throws {
         let directory = try makeTemporaryDirectory()

@@ -206,6 +206,33 @@ struct LiveCaptureTests {
         #expect(!records.network.contains { $0.header.pid == UInt32(getpid()) })
     }
 
+    @Test(
+        "a refused TCP connect arrives once, with the source port its SYN used (the RST releases the port before connect(2) returns)",
+        .enabled(if: Privileges.testsShouldRun, Privileges.skipMessage))
+    func refusedConnect() throws {
+        try Privileges.requireRoot()
+        let capture = try LiveCapture()
+        let me = try TestProcessIdentity.current()
+        // A port nothing listens on, held (bound, not listening) so that nothing else takes it.
+        let closed = try TestSocket.bound(type: SOCK_STREAM, to: .ipv4Loopback)
+        let server = try closed.localEndpoint()
+        let syns = try SYNWatcher()
+        let client = try TestSocket(type: SOCK_STREAM, family: AF_INET)
+        let result = server.withSocketAddress { connect(client.descriptor, $0, $1) }
+        let error = errno
+        try #require(result == -1 && error == ECONNREFUSED, "connect to a closed port: \(result), errno \(error)")
+        let sourcePort = try #require(try syns.sourcePort(to: server, within: .seconds(5)), "no SYN to \(server) seen")
+        let client4 = TestEndpoint.ipv4Loopback.withPort(sourcePort)
+        let records = try capture.records { !$0.network.connects(of: me.pid, from: client4, to: server).isEmpty }
+        let toServer = records.network.filter {
+            $0.action == .connect && $0.header.pid == me.pid && $0.destinationPort == server.port
+        }
+        #expect(toServer.count == 1, "connects to \(server): \(toServer.map(\.sourcePort))")
+        try expect(#require(toServer.first), madeBy: me, transport: .tcp)
+        #expect(toServer.first?.sourcePort == sourcePort)
+        withExtendedLifetime(closed) {}
+    }
+
     /// Checks the identity and addresses of a record the test's own thread caused.
     private func expect(_ record: CapturedNetworkRecord, madeBy me: TestProcessIdentity, transport: TransportProtocol) throws {
         #expect(record.header.pid == me.pid)
@@ -283,5 +310,39 @@ private final class MemoryFile {
 
     deinit {
         close(descriptor)
+    }
+}
+
+/// A raw IPv4 TCP socket: a copy of every TCP segment the host receives, here
+/// to read the source port of a SYN as loopback delivers it.
+private final class SYNWatcher {
+    private let descriptor: Int32
+
+    init() throws {
+        descriptor = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_TCP))
+        guard descriptor >= 0 else { throw TestSystemError(operation: "raw TCP socket", errno: errno) }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// The source port of the first SYN to `server` received within `timeout`; nil if none came.
+    func sourcePort(to server: TestEndpoint, within timeout: Duration) throws -> UInt16? {
+        let deadline = ContinuousClock.now + timeout
+        var packet = [UInt8](repeating: 0, count: 256)
+        while ContinuousClock.now < deadline {
+            var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&pollDescriptor, 1, 100) > 0 else { continue }
+            let count = recv(descriptor, &packet, packet.count, 0)
+            guard count >= 20 else { continue }
+            let header = Int(packet[0] & 0x0f) * 4
+            guard count >= header + 14, Array(packet[16..<20]) == server.address else { continue }
+            let source = UInt16(packet[header]) << 8 | UInt16(packet[header + 1])
+            let destination = UInt16(packet[header + 2]) << 8 | UInt16(packet[header + 3])
+            let flags = packet[header + 13]
+            if destination == server.port, flags & 0x02 != 0, flags & 0x10 == 0 { return source }
+        }
+        return nil
     }
 }
