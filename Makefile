@@ -27,11 +27,12 @@ BENCH_FLOOR     ?= 0.7
 SCORER_FLOOR    ?= 4
 # The detection gate (BENCHMARKS.md, "Detection quality"): every gated planted
 # attack must raise an alert, and false alerts per host-day must stay at or
-# under these ceilings, 10 % above the figures measured with seed 1 (7.92,
-# 485.77, 2.54, keys = executable paths, before the identity keys of issue
-# 15). The streams and the scorer are deterministic, so the figures change only
-# with the code: lower the ceilings when a change lowers the figures.
-DETECTION_CEILINGS ?= web-server=8.7 ci-runner=535 kubernetes-node=2.8
+# under these ceilings, about 10 % above the figures measured with seed 1 and
+# the identity keys of issue 15 (2.69, 94.62, 2.62; 7.92, 485.77, 2.54 with
+# bare executable paths before them). The streams and the scorer are
+# deterministic, so the figures change only with the code: lower the ceilings
+# when a change lowers the figures.
+DETECTION_CEILINGS ?= web-server=3.0 ci-runner=104 kubernetes-node=2.9
 # libFuzzer seconds per target: `make fuzz`, and the short run inside `make test`.
 FUZZ_SECONDS    ?= 600
 FUZZ_CI_SECONDS ?= 30

@@ -111,6 +111,8 @@ public struct PathRewriteRule: Sendable, Hashable, CustomStringConvertible {
         #"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=/) => /<uuid>"#,
         // Release timestamps: /opt/app/releases/20261201T101500Z/, /releases/20240101120000/.
         #"/(?:19|20)[0-9]{2}-?[0-9]{2}-?[0-9]{2}(?:[T_-]?[0-9]{2}[:-]?[0-9]{2}(?:[:-]?[0-9]{2})?)?Z?(?=/) => /<timestamp>"#,
+        // Timestamps inside a file name: surefirebooter-20241201103000123_3.jar, backup-20261201T0300.sh.
+        #"(?:19|20)[0-9]{6}T?[0-9]{4,9}Z? => <timestamp>"#,
         // Commit ids and content hashes as directory names: ~/.vscode-server/bin/<40 hex>/.
         #"/[0-9a-f]{12,}(?=/) => /<hash>"#,
         // Nix store paths: /nix/store/<32 base32>-name-1.2/.

@@ -26,6 +26,7 @@ import Testing
         ("/usr/lib/postgresql/15/bin/postgres", "/usr/lib/postgresql/16/bin/postgres"),
         ("/opt/node-v20.11.0-linux-x64/bin/node", "/opt/node-v22.1.0-linux-x64/bin/node"),
         ("/usr/bin/python3.11", "/usr/bin/python3.12"),
+        ("/builds/ledger/target/surefire/surefirebooter-20241201103000123_3.jar", "/builds/ledger/target/surefire/surefirebooter-20241202091500456_3.jar"),
     ])
     func versionsAreRewritten(before: String, after: String) {
         #expect(key(before) == key(after))
