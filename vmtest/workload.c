@@ -9,9 +9,11 @@
  *                                causes appended to EXPECTED; QUICK_CONNECT is
  *                                a copy of this program under another name,
  *                                the short-lived executable the exec step runs
- *   workload connect-and-exit PORT T0_NS
+ *   workload connect-and-exit PORT
  *                                connect to 127.0.0.1:PORT and _exit at once
- *                                (T0_NS: CLOCK_MONOTONIC just before execve)
+ *                                (WORKLOAD_T0_NS in the environment: CLOCK_MONOTONIC
+ *                                just before execve, kept out of argv so that
+ *                                the event's args are the same in every run)
  *   workload connect HOST PORT   one TCP connect attempt (the systemd guest's
  *                                never-seen binary), its outcome ignored
  *
@@ -153,18 +155,37 @@ static void append_expected(const char *format, ...)
 		die("write the expected events");
 }
 
-/* The identity of the process an event comes from. */
+/* The identity of the process an event comes from; `args` is its argv as a JSON array. */
 struct origin {
 	pid_t pid, ppid;
-	const char *comm, *exe;
+	const char *comm, *exe, *args;
 };
+
+/* This program's argv as a JSON array (set by main). */
+static char self_args[1024];
+
+/* `argv` as a JSON array into `out`; the workload's arguments need no escapes. */
+static void json_args(char *out, size_t size, char *const argv[])
+{
+	size_t used = 0;
+
+	used += snprintf(out + used, size - used, "[");
+	for (int i = 0; argv[i]; i++) {
+		if (strpbrk(argv[i], "\\\"") || used >= size)
+			die("an argument that needs JSON escapes");
+		used += snprintf(out + used, size - used, "%s\"%s\"", i ? "," : "", argv[i]);
+	}
+	if (used + 2 > size)
+		die("arguments too long");
+	snprintf(out + used, size - used, "]");
+}
 
 static struct origin this_process(void)
 {
 	static char comm[17];
 
 	prctl(PR_GET_NAME, comm);
-	return (struct origin){ getpid(), getppid(), comm, self_exe };
+	return (struct origin){ getpid(), getppid(), comm, self_exe, self_args };
 }
 
 static void expect_event(const char *step, const char *action, const struct origin *o, const char *protocol,
@@ -176,9 +197,9 @@ static void expect_event(const char *step, const char *action, const struct orig
 		snprintf(peer, sizeof(peer), ",\"daddr\":\"%s\",\"dport\":%u", destination->addr, destination->port);
 	append_expected("{\"step\":\"%s\",\"action\":\"%s\",\"pid\":%d,\"uid\":%u,\"comm\":\"%s\",\"ppid\":%d,"
 			"\"exe\":\"%s\",\"user\":\"root\",\"family\":%d,\"protocol\":\"%s\","
-			"\"saddr\":\"%s\",\"sport\":%u%s}",
+			"\"saddr\":\"%s\",\"sport\":%u%s,\"args\":%s}",
 			step, action, o->pid, getuid(), o->comm, o->ppid, o->exe, source->family, protocol,
-			source->addr, source->port, peer);
+			source->addr, source->port, peer, o->args);
 }
 
 /* ---- steps ---- */
@@ -274,7 +295,8 @@ static void refused_connect_step(void)
  */
 static void child_connect_step(const char *step, const char *exec_path, int listener, unsigned port)
 {
-	char port_arg[16], t0_arg[32];
+	char port_arg[16], t0_arg[32], child_args[512];
+	char *child_argv[] = { (char *)exec_path, "connect-and-exit", port_arg, NULL };
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct endpoint local, remote;
@@ -288,10 +310,10 @@ static void child_connect_step(const char *step, const char *exec_path, int list
 		die("fork");
 	if (pid == 0) {
 		if (exec_path) {
-			char *argv[] = { (char *)exec_path, "connect-and-exit", port_arg, t0_arg, NULL };
-
+			/* The start time goes in the environment, so that argv is the same in every run. */
 			snprintf(t0_arg, sizeof(t0_arg), "%lld", monotonic_ns());
-			execv(exec_path, argv);
+			setenv("WORKLOAD_T0_NS", t0_arg, 1);
+			execv(exec_path, child_argv);
 			_exit(127);
 		}
 		struct sockaddr_storage to;
@@ -313,7 +335,8 @@ static void child_connect_step(const char *step, const char *exec_path, int list
 	}
 	if (exec_path) {
 		const char *base = strrchr(exec_path, '/');
-		child = (struct origin){ pid, getpid(), base ? base + 1 : exec_path, exec_path };
+		json_args(child_args, sizeof(child_args), child_argv);
+		child = (struct origin){ pid, getpid(), base ? base + 1 : exec_path, exec_path, child_args };
 		fprintf(stderr, "workload: %s: %d ms from execve to connect\n", step, WEXITSTATUS(status));
 	} else {
 		child = this_process();
@@ -330,12 +353,14 @@ static void child_connect_step(const char *step, const char *exec_path, int list
  * Its exit status is the whole milliseconds from the parent's execve to just
  * before the connect (at most 200), or 255 if the connect failed.
  */
-static int connect_and_exit(const char *port, const char *t0)
+static int connect_and_exit(const char *port)
 {
+	const char *t0 = getenv("WORKLOAD_T0_NS");
+
 	struct sockaddr_storage to;
 	socklen_t len = make_address(&to, AF_INET, "127.0.0.1", (unsigned)atoi(port));
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	long long elapsed_ms = (monotonic_ns() - atoll(t0)) / 1000000;
+	long long elapsed_ms = t0 ? (monotonic_ns() - atoll(t0)) / 1000000 : 200;
 
 	if (connect(fd, (struct sockaddr *)&to, len) != 0)
 		_exit(255);
@@ -399,13 +424,14 @@ int main(int argc, char **argv)
 		die("readlink /proc/self/exe");
 	exe[n] = 0;
 	self_exe = exe;
-	if (argc == 4 && strcmp(argv[1], "connect-and-exit") == 0)
-		return connect_and_exit(argv[2], argv[3]);
+	json_args(self_args, sizeof(self_args), argv);
+	if (argc == 3 && strcmp(argv[1], "connect-and-exit") == 0)
+		return connect_and_exit(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "connect") == 0)
 		return connect_once(argv[2], argv[3]);
 	if (argc == 3)
 		return run_steps(argv[1], argv[2]);
-	fprintf(stderr, "usage: %s EXPECTED QUICK_CONNECT | connect-and-exit PORT T0_NS | connect HOST PORT\n",
+	fprintf(stderr, "usage: %s EXPECTED QUICK_CONNECT | connect-and-exit PORT (WORKLOAD_T0_NS set) | connect HOST PORT\n",
 		argv[0]);
 	return 2;
 }

@@ -43,7 +43,9 @@ for mode in kprobe tracepoint auto; do
 	if wait_for_line "$dir/rarenet.log" '\] recording$' "$recorder" 180; then
 		cut -d' ' -f1 /proc/uptime > "$dir/uptime-recording"
 		cat /sys/kernel/debug/kprobes/list > "$dir/kprobes.txt"
-		workload "$dir/expected.jsonl" /vmtest/bin/quick-connect > "$dir/workload.log" 2>&1
+		# From the mode's directory, so that the workload's command line (in
+		# every event's args) is the same in every mode.
+		(cd "$dir" && workload expected.jsonl /vmtest/bin/quick-connect) > "$dir/workload.log" 2>&1
 		echo $? > "$dir/workload.status"
 	fi
 	kill -INT "$recorder" 2>/dev/null
