@@ -42,8 +42,8 @@ done
 log() { printf 'vmtest: %s\n' "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
-# Root is needed for debootstrap and for reading the results' file modes as
-# the guest set them. Without it the stage is skipped, unless CI or
+# Root is needed for debootstrap (the systemd guest's root) and for the cache
+# in /var/cache. Without it the stage is skipped, unless CI or
 # RARENET_REQUIRE_PRIVILEGED=1 forbids skipping (the rule of the other root tests).
 if [ "$(id -u)" != 0 ]; then
 	if [ "${RARENET_REQUIRE_PRIVILEGED:-}" = 1 ] || [ "${CI:-}" = true ]; then
@@ -68,12 +68,13 @@ if [ "$ACCEL" = kvm ]; then QEMU_CPU=host; else QEMU_CPU=max; fi
 
 # ---- kernels ------------------------------------------------------------------
 
-APT_UPDATED=
+# At most one `apt-get update` per run (a file, not a variable: the callers
+# run in command substitutions, which are subshells).
 apt_update_once() {
-	[ -n "$APT_UPDATED" ] && return 0
+	[ -e "$WORK/.apt-updated" ] && return 0
 	log "apt-get update"
 	apt-get update -qq || fail "apt-get update failed"
-	APT_UPDATED=1
+	touch "$WORK/.apt-updated"
 }
 
 # The kernel image package a metapackage depends on now, e.g.
@@ -287,7 +288,7 @@ run_systemd_guest() {
 }
 
 mkdir -p "$WORK" "$CACHE"
-rm -rf "$WORK/results" "$WORK"/*.console "$WORK"/*.serial
+rm -rf "$WORK/results" "$WORK"/*.console "$WORK"/*.serial "$WORK/.apt-updated"
 build_workload
 objcopy --strip-debug "$RARENET" "$WORK/rarenet"
 if [ "$ONLY" != systemd ]; then run_probe_guests; fi
