@@ -27,8 +27,10 @@ CACHE=${VMTEST_CACHE:-/var/cache/rarenet-vmtest}
 KERNELS=${VMTEST_KERNELS:-linux-image-amd64 linux-image-6.12-amd64}
 ONLY=
 WORK=$PWD/.build/vmtest
-# A guest that has not powered off by then has hung: its console log says where.
-GUEST_TIMEOUT=${VMTEST_GUEST_TIMEOUT:-900}
+# A guest that has not powered off by then has hung: its console log says
+# where. (Measured under TCG on 2 loaded cores: a probe guest ~30 s, the
+# systemd guest ~2 min.)
+GUEST_TIMEOUT=${VMTEST_GUEST_TIMEOUT:-480}
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -42,8 +44,8 @@ done
 log() { printf 'vmtest: %s\n' "$*" >&2; }
 fail() { log "FAIL: $*"; exit 1; }
 
-# Root is needed for debootstrap and for reading the results' file modes as
-# the guest set them. Without it the stage is skipped, unless CI or
+# Root is needed for debootstrap (the systemd guest's root) and for the cache
+# in /var/cache. Without it the stage is skipped, unless CI or
 # RARENET_REQUIRE_PRIVILEGED=1 forbids skipping (the rule of the other root tests).
 if [ "$(id -u)" != 0 ]; then
 	if [ "${RARENET_REQUIRE_PRIVILEGED:-}" = 1 ] || [ "${CI:-}" = true ]; then
@@ -66,14 +68,39 @@ accelerator() {
 ACCEL=${VMTEST_ACCEL:-$(accelerator)}
 if [ "$ACCEL" = kvm ]; then QEMU_CPU=host; else QEMU_CPU=max; fi
 
+# ---- the cache ----------------------------------------------------------------
+
+# Runs COMMAND holding the cache's lock NAME: runs from two work trees of one
+# machine share the cache, and must not build the same entry at once (one's
+# clean-up would remove the other's half-built tree). Entries are complete
+# before they are visible (a stamp, or a rename), so using them needs no lock.
+with_cache_lock() { # NAME COMMAND...
+	local name=$1
+	shift
+	( flock 9 && "$@" ) 9> "$CACHE/.$name.lock"
+}
+
+# Removes the tree DIR, first unmounting whatever is mounted inside it (a
+# debootstrap killed midway leaves the target's /proc mounted), and never
+# crossing into another file system.
+remove_tree() { # DIR
+	local mount
+	[ -e "$1" ] || return 0
+	for mount in $(awk -v dir="$(realpath "$1")/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r); do
+		umount -l "$mount" || fail "cannot unmount $mount, left inside $1"
+	done
+	rm -rf --one-file-system "$1"
+}
+
 # ---- kernels ------------------------------------------------------------------
 
-APT_UPDATED=
+# At most one `apt-get update` per run (a file, not a variable: the callers
+# run in command substitutions, which are subshells).
 apt_update_once() {
-	[ -n "$APT_UPDATED" ] && return 0
+	[ -e "$WORK/.apt-updated" ] && return 0
 	log "apt-get update"
 	apt-get update -qq || fail "apt-get update failed"
-	APT_UPDATED=1
+	touch "$WORK/.apt-updated"
 }
 
 # The kernel image package a metapackage depends on now, e.g.
@@ -182,7 +209,7 @@ run_probe_guests() {
 	build_probe_initramfs
 	for meta in $KERNELS; do
 		package=$(resolve_kernel_package "$meta")
-		root=$(fetch_kernel "$package")
+		root=$(with_cache_lock "kernel-$package" fetch_kernel "$package")
 		kernel=$(ls "$root"/boot/vmlinuz-* | head -n 1)
 		log "probe guest: $package ($ACCEL)"
 		boot_guest "probe-$package" "$kernel" "$WORK/probe-initramfs.cpio" "quiet rdinit=/init"
@@ -216,10 +243,10 @@ debian_root_image() {
 		mirror=$(debian_mirror "$codename")
 		[ -n "$mirror" ] || fail "no Debian mirror for $codename in apt's sources (apt-get indextargets)"
 		dir=$CACHE/debian-root.tmp
-		rm -rf "$dir"
+		remove_tree "$dir"
 		log "building the Debian root ($codename, debootstrap from $mirror): once, then cached"
 		debootstrap --variant=minbase --include="$ROOT_PACKAGES" "$codename" "$dir" "$mirror" \
-			> "$WORK/debootstrap.log" 2>&1 || fail "debootstrap failed (see $WORK/debootstrap.log)"
+			> "$WORK/debootstrap.log" 2>&1 || { remove_tree "$dir"; fail "debootstrap failed (see $WORK/debootstrap.log)"; }
 		echo rarenet-vmtest > "$dir/etc/hostname"
 		: > "$dir/etc/fstab"
 		# No logins: nothing reads the consoles.
@@ -228,7 +255,7 @@ debian_root_image() {
 		rm -rf "$dir/var/cache/apt/archives/"*.deb "$dir/var/lib/apt/lists/"*
 		mkfs.ext4 -q -F -L rarenet-root -d "$dir" "$image.tmp" 1G >&2 || fail "mkfs.ext4 of the Debian root failed"
 		mv "$image.tmp" "$image"
-		rm -rf "$dir"
+		remove_tree "$dir"
 	fi
 	echo "$image"
 }
@@ -272,12 +299,11 @@ build_payload_image() {
 	mkfs.ext4 -q -F -L rarenet-payload -d "$root" "$WORK/payload.ext4" 512M >&2
 }
 
-run_systemd_guest() {
-	local package root kernel image
+run_systemd_guest() { # ROOT_IMAGE
+	local image=$1 package root kernel
 	package=$(resolve_kernel_package "${KERNELS%% *}")
-	root=$(fetch_kernel "$package")
+	root=$(with_cache_lock "kernel-$package" fetch_kernel "$package")
 	kernel=$(ls "$root"/boot/vmlinuz-* | head -n 1)
-	image=$(debian_root_image)
 	build_systemd_initramfs "$root"
 	build_payload_image
 	log "systemd guest: $package on $(basename "$image") ($ACCEL)"
@@ -287,9 +313,25 @@ run_systemd_guest() {
 }
 
 mkdir -p "$WORK" "$CACHE"
-rm -rf "$WORK/results" "$WORK"/*.console "$WORK"/*.serial
+rm -rf "$WORK/results" "$WORK"/*.console "$WORK"/*.serial "$WORK/.apt-updated"
 build_workload
 objcopy --strip-debug "$RARENET" "$WORK/rarenet"
+# The Debian root (built only when the cache lacks it) is made while the probe
+# guests run: debootstrap waits mostly on the network and the disk, the
+# guests on the CPU. Nothing is left running when the script exits.
+root_builder=
+trap 'if [ -n "$root_builder" ]; then wait "$root_builder" 2>/dev/null; fi' EXIT
+if [ "$ONLY" != probes ]; then
+	with_cache_lock debian-root debian_root_image > "$WORK/root-image.path" 2> "$WORK/root-image.log" &
+	root_builder=$!
+fi
 if [ "$ONLY" != systemd ]; then run_probe_guests; fi
-if [ "$ONLY" != probes ]; then run_systemd_guest; fi
+if [ -n "$root_builder" ]; then
+	status=0
+	wait "$root_builder" || status=$?
+	root_builder=
+	cat "$WORK/root-image.log" >&2
+	[ "$status" = 0 ] || fail "the Debian root for the systemd guest could not be made"
+	run_systemd_guest "$(cat "$WORK/root-image.path")"
+fi
 python3 vmtest/check.py "$WORK/results"

@@ -16,6 +16,7 @@ set -u
 payload=/vmtest
 out=/run/vmtest-results
 mkdir -p "$out"
+cut -d' ' -f1 /proc/uptime > "$out/uptime-at-test"
 uname -r > "$out/kernel-release"
 : > "$out/checks.tsv"
 
