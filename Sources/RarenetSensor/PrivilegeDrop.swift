@@ -21,7 +21,7 @@ import Glibc
 ///
 /// Why the bounding set is narrowed only with CAP_SETPCAP: `PR_CAPBSET_DROP`
 /// needs it, and the shipped systemd unit does not grant it. Its
-/// `CapabilityBoundingSet` already holds just the five capabilities the sensor
+/// `CapabilityBoundingSet` already holds just the capabilities the sensor
 /// needs to start, and once `no_new_privs` is set (step 3, whose failure is an
 /// error) no execve can give the process or its children a capability beyond
 /// their permitted set, which step 4 reduces to CAP_SYS_PTRACE: from then on
