@@ -15,13 +15,20 @@
 /// container that made cgroups of its own (systemd inside a container) is
 /// matched by the container's component higher up the path. A path that
 /// matches nothing is a host process: never an error.
+///
+/// A user's systemd instance (`user@<uid>.service`) delegates its subtree to
+/// that user, who may create cgroups there named like anything. Only rootless
+/// Podman runs containers there, so a Docker, containerd or CRI-O name under
+/// such a subtree is not believed: a local user cannot claim a real
+/// container's id, and with it that container's image and key.
 public enum ContainerCgroup {
     /// The container a cgroup (v2) path belongs to, if any; without an image.
     public static func container(inCgroupPath path: some StringProtocol) -> ContainerIdentity? {
         let components = path.split(separator: "/").map { Substring($0) }
         for (index, component) in components.enumerated().reversed() {
             if let match = match(component, parent: index > 0 ? components[index - 1] : nil, path: components) {
-                return match
+                let delegatedToAUser = components[..<index].contains(where: isUserManager)
+                return delegatedToAUser && match.runtime != .podman ? nil : match
             }
         }
         return nil
@@ -61,6 +68,13 @@ public enum ContainerCgroup {
             return ContainerIdentity(id: String(name), runtime: .containerd)
         }
         return nil
+    }
+
+    /// True for a user's systemd instance, `user@<uid>.service`.
+    private static func isUserManager(_ component: Substring) -> Bool {
+        guard component.hasPrefix("user@"), component.hasSuffix(".service") else { return false }
+        let uid = component.dropFirst("user@".count).dropLast(".service".count)
+        return !uid.isEmpty && uid.allSatisfy(\.isASCII) && uid.allSatisfy(\.isNumber)
     }
 
     /// True for 64 lowercase hexadecimal digits: a container id, and never a path.

@@ -25,6 +25,10 @@ import Testing
         "/machine.slice/libpod-conmon-\(id).scope", "/kubepods.slice/crio-conmon-\(id).scope",
         "/system.slice/docker-\(id.dropLast()).scope", "/system.slice/docker-\(id.uppercased()).scope",
         "/tmp/\(id)",
+        // A user's own delegated subtree: only rootless Podman runs containers there.
+        "/user.slice/user-1000.slice/user@1000.service/app.slice/docker-\(id).scope",
+        "/user.slice/user-1000.slice/user@1000.service/cri-containerd-\(id).scope",
+        "/user.slice/user-1000.slice/user@1000.service/x/crio-\(id).scope/init.scope",
     ])
     func notContainers(path: String) {
         #expect(ContainerCgroup.container(inCgroupPath: path) == nil)
