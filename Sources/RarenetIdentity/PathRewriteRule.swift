@@ -121,10 +121,14 @@ public struct PathRewriteRule: Sendable, Hashable, CustomStringConvertible {
         #"-[0-9a-f]{16}(?=$|/|\.) => -<hash>"#,
         // Versioned interpreters: /usr/bin/python3.11, /usr/lib/python3.11/, perl5.36.0, php8.2.
         #"/(python|pypy|perl|ruby|php|lua|pip)[0-9]+(?:\.[0-9]+)*(?=$|/) => /$1<version>"#,
-        // A directory that is a version: /usr/lib/postgresql/15/, ~/.rbenv/versions/3.2.2/.
-        #"/v?[0-9]+(?:\.[0-9]+)*(?:[-+~][0-9A-Za-z.]+)?(?=/) => /<version>"#,
-        // A version inside a directory name: java-17-openjdk-amd64/, node-v20.11.0-linux-x64/, elasticsearch-8.11.1/.
-        #"([A-Za-z][A-Za-z0-9]*)[-_]v?[0-9]+(?:\.[0-9]+)*(?=[-_][^/]*/|/) => $1-<version>"#,
+        // A directory that is a version: /usr/lib/postgresql/15/, ~/.rbenv/versions/3.2.2/,
+        // RKE2's data/v1.31.3-rke2r1-<hash>/.
+        #"/v?[0-9]+(?:\.[0-9]+)*(?:[-+~][0-9A-Za-z.]+)*(?=/) => /<version>"#,
+        // A version inside a directory name: java-17-openjdk-amd64/, node-v20.11.0-linux-x64/, elasticsearch-8.11.1/,
+        // the Actions runner's externals.2.321.0/ and bin.2.321.0/.
+        #"([A-Za-z][A-Za-z0-9]*)([-_.])v?[0-9]+(?:\.[0-9]+)*(?=[-_][^/]*/|/) => $1$2<version>"#,
+        // A dotted version inside a file name: terraform-provider-aws_v5.82.1_x5, xmrig-6.21.0.
+        #"([A-Za-z][A-Za-z0-9]*)([-_])v?[0-9]+(?:\.[0-9]+)+(?=[-_][^/]*$|$) => $1$2<version>"#,
         // A version in a jar's or script's name: app-1.4.2.jar, tool-2.0.1-SNAPSHOT.jar.
         #"-v?[0-9]+(?:\.[0-9]+)+(?:-[0-9A-Za-z]+)?(?=\.(?:jar|war|py|rb|js|phar|pl)$) => -<version>"#,
     ]

@@ -27,6 +27,11 @@ import Testing
         ("/opt/node-v20.11.0-linux-x64/bin/node", "/opt/node-v22.1.0-linux-x64/bin/node"),
         ("/usr/bin/python3.11", "/usr/bin/python3.12"),
         ("/builds/ledger/target/surefire/surefirebooter-20241201103000123_3.jar", "/builds/ledger/target/surefire/surefirebooter-20241202091500456_3.jar"),
+        ("/home/runner/actions-runner/externals.2.320.0/node20/bin/node", "/home/runner/actions-runner/externals.2.321.0/node20/bin/node"),
+        ("/home/runner/actions-runner/bin.2.320.0/Runner.Worker", "/home/runner/actions-runner/bin.2.321.0/Runner.Worker"),
+        (".terraform/providers/registry.terraform.io/hashicorp/aws/5.81.0/linux_amd64/terraform-provider-aws_v5.81.0_x5",
+         ".terraform/providers/registry.terraform.io/hashicorp/aws/5.82.1/linux_amd64/terraform-provider-aws_v5.82.1_x5"),
+        ("/var/lib/rancher/rke2/data/v1.30.6-rke2r1-0a1b2c3d4e5f/bin/kubelet", "/var/lib/rancher/rke2/data/v1.31.3-rke2r1-f5e4d3c2b1a0/bin/kubelet"),
     ])
     func versionsAreRewritten(before: String, after: String) {
         #expect(key(before) == key(after))
@@ -37,6 +42,9 @@ import Testing
         ("/opt/app/releases/20261201T101500Z/bin/app-server", "/opt/app/releases/20261201T101500Z/bin/app-worker"),
         ("/tmp/go-build1/b001/store.test", "/tmp/go-build1/b001/auth.test"),
         ("/usr/sbin/sshd", "/usr/bin/sshd"),
+        ("/home/runner/actions-runner/bin.2.321.0/Runner.Worker", "/home/runner/actions-runner/bin.2.321.0/Runner.Listener"),
+        ("/usr/lib/x86_64-linux-gnu/libexec/tool", "/usr/lib/aarch64-linux-gnu/libexec/tool"),
+        ("/opt/tools/terraform-provider-aws_v5.82.1_x5", "/opt/tools/terraform-provider-google_v5.82.1_x5"),
     ])
     func programsStayApart(one: String, other: String) {
         #expect(key(one) != key(other))
