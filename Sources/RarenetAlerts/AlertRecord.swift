@@ -158,6 +158,9 @@ public struct RarityAssessment: Sendable, Hashable {
     /// `rarenet.process_key`: the identity the process was scored as
     /// (origin, location, rewritten path, script), when the detector keys on it.
     public var processKey: String?
+    /// `rarenet.port_class`: `dynamic-local` or `dynamic-public` when the
+    /// detector keyed a dynamic destination port by class (``DestinationPortKeys``).
+    public var portClass: String?
 
     public init(
         detector: String,
@@ -167,7 +170,8 @@ public struct RarityAssessment: Sendable, Hashable {
         baselineBuckets: Double,
         firstSeen: EventTimestamp? = nil,
         scale: String,
-        processKey: String? = nil
+        processKey: String? = nil,
+        portClass: String? = nil
     ) {
         self.detector = detector
         self.score = score
@@ -177,13 +181,15 @@ public struct RarityAssessment: Sendable, Hashable {
         self.firstSeen = firstSeen
         self.scale = scale
         self.processKey = processKey
+        self.portClass = portClass
     }
 }
 
 extension RarityAssessment {
     /// The evidence of a scorer alert; `scale` names its time scale (`15m`,
-    /// `1d`), `processKey` the key text of the process, for ``Detector/rareProcess``.
-    public init(_ alert: Alert, scale: String, processKey: String? = nil) {
+    /// `1d`), `processKey` the key text of the process, for ``Detector/rareProcess``,
+    /// `portClass` the class of the destination port, for ``Detector/rarePort``.
+    public init(_ alert: Alert, scale: String, processKey: String? = nil, portClass: DynamicPortClass? = nil) {
         self.init(
             detector: alert.detector.rawValue,
             score: alert.score,
@@ -192,7 +198,8 @@ extension RarityAssessment {
             baselineBuckets: alert.baselineBuckets,
             firstSeen: alert.firstSeen,
             scale: scale,
-            processKey: alert.detector == .rareProcess ? processKey : nil
+            processKey: alert.detector == .rareProcess ? processKey : nil,
+            portClass: alert.detector == .rarePort ? portClass?.rawValue : nil
         )
     }
 }

@@ -77,6 +77,7 @@ public enum ECSAlertEncoder {
         writer.appendMember("first_seen", rarity.firstSeen)
         writer.appendMember("scale", rarity.scale)
         writer.appendMember("process_key", rarity.processKey)
+        writer.appendMember("port_class", rarity.portClass)
         writer.endObject()
         writer.endObject()
         writer.endLine()

@@ -129,7 +129,11 @@ public struct EventReplay {
             guard writesAlerts else { continue }
             switch verdict.decision {
             case .alert(let alert):
-                let rarity = RarityAssessment(alert, scale: scaleNames[alert.scale] ?? DurationSyntax.format(alert.scale), processKey: keyText)
+                let portClass = event.destinationPort.flatMap {
+                    scorer.configuration.destinationPorts.dynamicClass(of: $0, destination: event.destinationAddress)
+                }
+                let rarity = RarityAssessment(
+                    alert, scale: scaleNames[alert.scale] ?? DurationSyntax.format(alert.scale), processKey: keyText, portClass: portClass)
                 try emit(write) { ECSAlertEncoder.encode(AlertRecord(event: event, rarity: rarity), into: &$0) }
             case .suppressed(.alertCap(startsWindow: true)):
                 let configuration = scorer.configuration

@@ -70,6 +70,17 @@ struct ConfigValue: Sendable {
         return value
     }
 
+    /// A range of ports, `LOW-HIGH` (1 to 65535, LOW ≤ HIGH), or `none` for `nil`.
+    func portRange() throws(ConfigProblem) -> ClosedRange<UInt16>? {
+        let text = try text()
+        if text == "none" { return nil }
+        let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { UInt16($0) }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low >= 1, low <= high else {
+            throw problem("must be a port range LOW-HIGH from 1 to 65535, or none (got \"\(text)\")")
+        }
+        return low...high
+    }
+
     /// A duration (``DurationSyntax``) in `range`.
     func duration(in range: ClosedRange<Duration>) throws(ConfigProblem) -> Duration {
         let text = try text()

@@ -34,6 +34,8 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
     case halfLife = "scoring.half_life"
     /// `scoring.bucket_key_capacity`, stored in `configuration.scoring.bucketKeyCapacity`.
     case bucketKeyCapacity = "scoring.bucket_key_capacity"
+    /// `scoring.dynamic_ports`, stored in `configuration.scoring.dynamicPorts`.
+    case dynamicPorts = "scoring.dynamic_ports"
     /// `scoring.sketch.width`, stored in `configuration.scoring.sketch.width`.
     case sketchWidth = "scoring.sketch.width"
     /// `scoring.sketch.depth`, stored in `configuration.scoring.sketch.depth`.
@@ -114,6 +116,8 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
             configuration.scoring.halfLife = try value.duration(in: .seconds(1) ... .days(3650))
         case .bucketKeyCapacity:
             configuration.scoring.bucketKeyCapacity = try value.integer(in: 1...ScoringConfiguration.maximumTableCapacity)
+        case .dynamicPorts:
+            configuration.scoring.dynamicPorts = try value.portRange()
         case .sketchWidth:
             configuration.scoring.sketch.width = try value.integer(in: 256...(1 << 24), powerOfTwo: true)
         case .sketchDepth:

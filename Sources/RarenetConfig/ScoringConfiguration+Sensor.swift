@@ -13,6 +13,7 @@ extension ScoringConfiguration {
         threshold = scoring.threshold
         halfLife = scoring.halfLife
         bucketKeyCapacity = scoring.bucketKeyCapacity
+        destinationPorts = DestinationPortKeys(dynamicRange: scoring.dynamicPorts)
         sketch = SketchParameters(depth: scoring.sketch.depth, width: scoring.sketch.width, seed: scoring.sketch.seed)
         keyMode = scoring.key == .executable ? .executable : .name
         detectors = scoring.detectors.map { $0 == .rareProcess ? .rareProcess : .rarePort }

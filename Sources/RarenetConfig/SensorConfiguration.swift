@@ -116,6 +116,10 @@ public struct SensorConfiguration: Sendable, Hashable {
         /// with their score, 1 to 1048576; more are counted but scored on the slow
         /// path (`rarenet_bucket_table_overflows_total`). Default 32768.
         public var bucketKeyCapacity = 32_768
+        /// `scoring.dynamic_ports`: destination ports rare_port keys by class
+        /// (local network or public) rather than one by one, `LOW-HIGH` or `none`.
+        /// Default 32768-65535.
+        public var dynamicPorts: ClosedRange<UInt16>? = DestinationPortKeys.defaultDynamicRange
         /// `scoring.sketch`: the count-min sketch's shape and hash seed.
         public var sketch = Sketch()
     }

@@ -14,14 +14,14 @@ public struct BaselineParameters: Sendable, Hashable {
     public var scales: [Duration]
     public var halfLife: Duration
     public var keyMode: ProcessKeyMode
-    /// ``IdentityConfiguration/fingerprint`` of the key derivation: baselines
-    /// whose process keys were derived differently never mix.
+    /// ``ScoringConfiguration/keyDerivation``: baselines whose keys were
+    /// derived differently never mix.
     public var keyDerivation: UInt64
     public var detectors: [Detector]
 
     public init(
         sketch: SketchParameters, scales: [Duration], halfLife: Duration, keyMode: ProcessKeyMode,
-        keyDerivation: UInt64 = IdentityConfiguration().fingerprint, detectors: [Detector]
+        keyDerivation: UInt64 = ScoringConfiguration().keyDerivation, detectors: [Detector]
     ) {
         self.sketch = sketch
         self.scales = scales
@@ -35,7 +35,7 @@ public struct BaselineParameters: Sendable, Hashable {
     public init(_ configuration: ScoringConfiguration) {
         self.init(
             sketch: configuration.sketch, scales: configuration.scales, halfLife: configuration.halfLife,
-            keyMode: configuration.keyMode, keyDerivation: configuration.identity.fingerprint, detectors: configuration.detectors
+            keyMode: configuration.keyMode, keyDerivation: configuration.keyDerivation, detectors: configuration.detectors
         )
     }
 
@@ -49,7 +49,7 @@ public struct BaselineParameters: Sendable, Hashable {
              other.scales.map(\.compactDescription).joined(separator: ",")),
             ("half-life", halfLife.compactDescription, other.halfLife.compactDescription),
             ("key mode", keyMode.rawValue, other.keyMode.rawValue),
-            ("key derivation (rewrite rules, interpreters, prefixes)", hex(keyDerivation), hex(other.keyDerivation)),
+            ("key derivation (rewrite rules, interpreters, prefixes, dynamic ports)", hex(keyDerivation), hex(other.keyDerivation)),
             ("detectors", detectors.map(\.rawValue).joined(separator: ","), other.detectors.map(\.rawValue).joined(separator: ",")),
         ]
         return fields.first { $0.1 != $0.2 }

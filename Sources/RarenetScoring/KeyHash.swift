@@ -41,7 +41,20 @@ public struct KeyHash: Hashable, Sendable, CustomStringConvertible {
     /// sketch's row step) a dependence on every bit of the port.
     @inline(__always)
     public init(port: UInt16, seed: UInt64) {
-        let product = (KeyHash.mix(seed ^ KeyHash.portDomain) ^ UInt64(port)) &* 0x9E37_79B9_7F4A_7C15
+        self.init(portValue: UInt64(port), seed: seed)
+    }
+
+    /// The hash of a class of ports (``DestinationPortKeys``): the same
+    /// bijection over values above every port number, so a class never shares
+    /// a port's hash.
+    @inline(__always)
+    init(portClass: UInt64, seed: UInt64) {
+        self.init(portValue: 0x1_0000 | portClass, seed: seed)
+    }
+
+    @inline(__always)
+    private init(portValue: UInt64, seed: UInt64) {
+        let product = (KeyHash.mix(seed ^ KeyHash.portDomain) ^ portValue) &* 0x9E37_79B9_7F4A_7C15
         self.init(rawValue: product ^ (product &>> 32))
     }
 

@@ -29,6 +29,7 @@ public struct RarityScorer: Sendable {
     private var newKeyLogProbabilities: [Double] = []
     private var isLearningCached = true
     private let seed: UInt64
+    private let destinationPorts: DestinationPortKeys
     private let detectors: [Detector]
     private let threshold: Float
     private let learningBuckets: Int64
@@ -42,6 +43,7 @@ public struct RarityScorer: Sendable {
         detectors = configuration.detectors
         threshold = Float(configuration.threshold)
         seed = configuration.sketch.seed
+        destinationPorts = configuration.destinationPorts
         let span = configuration.bucketSpan.nanoseconds
         learningBuckets = (configuration.learningPeriod.nanoseconds + span - 1) / span
         exclusionFilter = ExclusionFilter(configuration.exclusions)
@@ -275,7 +277,7 @@ public struct RarityScorer: Sendable {
         into row: UnsafeMutableBufferPointer<UInt64>, prefetchingIn keySet: BoundedKeyTable<Float>.Reader
     ) {
         for offset in 0..<events.count {
-            let key = excluded &>> offset & 1 != 0 ? nil : kind.key(for: events[offset], seed: seed)
+            let key = excluded &>> offset & 1 != 0 ? nil : kind.key(for: events[offset], seed: seed, ports: destinationPorts)
             row[offset] = key?.rawValue ?? 0
             if let key { keySet.prefetch(key) }
         }
@@ -369,8 +371,8 @@ public struct RarityScorer: Sendable {
             excludedEvents += 1
             return
         }
-        let seed = seed
-        score(event, reportingEveryVerdict: reportingEveryVerdict, counting: scored, key: { $1.key(for: event, seed: seed) }, body)
+        let (seed, ports) = (seed, destinationPorts)
+        score(event, reportingEveryVerdict: reportingEveryVerdict, counting: scored, key: { $1.key(for: event, seed: seed, ports: ports) }, body)
     }
 
     /// Scores an event of a chunk of the batch path whose keys the first pass computed.

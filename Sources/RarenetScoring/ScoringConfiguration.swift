@@ -19,6 +19,8 @@ public struct ScoringConfiguration: Sendable, Hashable {
     public var keyMode: ProcessKeyMode = .executable
     /// How process keys are derived (rewrite rules, interpreters).
     public var identity = IdentityConfiguration()
+    /// How ``Detector/rarePort`` keys destination ports (dynamic ports by class).
+    public var destinationPorts = DestinationPortKeys()
     /// The detectors that score events, in this order.
     public var detectors: [Detector] = [.rareProcess, .rarePort]
     /// What is never scored.
@@ -49,6 +51,12 @@ public struct ScoringConfiguration: Sendable, Hashable {
     /// keys, about 16 MiB per table). Snapshots declaring more are refused
     /// before anything is allocated.
     public static let maximumTableCapacity = 1 << 20
+
+    /// The fingerprint of everything that derives keys (``IdentityConfiguration/fingerprint``
+    /// and the port classes): a baseline counted under another is refused.
+    public var keyDerivation: UInt64 {
+        identity.fingerprint ^ destinationPorts.fingerprint
+    }
 
     /// The time scales, finest first: `[bucketSpan, longBucketSpan]` (one when equal).
     public var scales: [Duration] {

@@ -95,19 +95,19 @@ struct ScoringDestination: Sendable, Hashable {
 public enum Detector: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     /// Keys on the process identity (executable or `comm`), for connects and binds.
     case rareProcess = "rare_process"
-    /// Keys on the destination port of connects.
+    /// Keys on the destination port of connects (dynamic ports by class: ``DestinationPortKeys``).
     case rarePort = "rare_port"
 
     /// The key this detector scores `event` under, or `nil` when it does not
     /// apply to the event.
     @inline(__always)
-    func key(for event: ScoringEvent, seed: UInt64) -> KeyHash? {
+    func key(for event: ScoringEvent, seed: UInt64, ports: DestinationPortKeys) -> KeyHash? {
         switch self {
         case .rareProcess:
             return event.process.hash
         case .rarePort:
             guard event.action == .connect, let port = event.destinationPort else { return nil }
-            return KeyHash(port: port, seed: seed)
+            return ports.key(port: port, destination: event.destination, seed: seed)
         }
     }
 

@@ -16,11 +16,14 @@ import RarenetScoring
 final class AlertOutput: Sendable {
     private let sink: LineSink
     private let hostName: String?
+    /// The scorer's port classes, to say which class a rare_port alert's key was.
+    private let destinationPorts: DestinationPortKeys
     private let logger: Logger
 
-    init(sink: LineSink, hostName: String?, logger: Logger) {
+    init(sink: LineSink, hostName: String?, destinationPorts: DestinationPortKeys, logger: Logger) {
         self.sink = sink
         self.hostName = hostName
+        self.destinationPorts = destinationPorts
         self.logger = logger
     }
 
@@ -45,7 +48,9 @@ final class AlertOutput: Sendable {
             networkType: network.family,
             hostName: hostName,
             container: EventContainer(event.scored.origin),
-            rarity: RarityAssessment(alert, scale: DurationSyntax.format(alert.scale), processKey: event.scored.keyText))
+            rarity: RarityAssessment(
+                alert, scale: DurationSyntax.format(alert.scale), processKey: event.scored.keyText,
+                portClass: network.destinationPort.flatMap { destinationPorts.dynamicClass(of: $0, destination: network.destinationAddress) }))
         write(ECSAlertEncoder.line(for: record))
     }
 

@@ -64,7 +64,8 @@ public final class SensorAttachment: @unchecked Sendable {
         let store = try SnapshotStore(directory: configuration.state.directory)
         try BaselinePersistence.restore(into: &scorer, from: store, resettingInvalid: resetBaseline, logger: logger)
         let alerts = AlertOutput(
-            sink: try LineSink.opening(configuration.outputs.alerts), hostName: HostName.current(), logger: logger)
+            sink: try LineSink.opening(configuration.outputs.alerts), hostName: HostName.current(),
+            destinationPorts: scorer.configuration.destinationPorts, logger: logger)
 
         let kernel = try AttachedProbes(KernelProbes.Configuration(configuration.capture), logger: logger)
 

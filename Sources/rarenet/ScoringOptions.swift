@@ -26,6 +26,9 @@ struct ScoringOptions: ParsableArguments {
     @Option(help: "Half-life of the counts' exponential decay, e.g. 14d. [scoring.half_life]")
     var halfLife: String?
 
+    @Option(help: "Destination ports rare_port keys by class, not one by one: LOW-HIGH or none, e.g. 32768-65535. [scoring.dynamic_ports]")
+    var dynamicPorts: String?
+
     @Option(help: "Count-min sketch counters per row, a power of two. [scoring.sketch.width]")
     var sketchWidth: String?
 
@@ -78,6 +81,7 @@ struct ScoringOptions: ParsableArguments {
         overrides.set(.learningPeriod, to: learningPeriod, flag: "--learning-period")
         overrides.set(.threshold, to: threshold, flag: "--threshold")
         overrides.set(.halfLife, to: halfLife, flag: "--half-life")
+        overrides.set(.dynamicPorts, to: dynamicPorts, flag: "--dynamic-ports")
         overrides.set(.sketchWidth, to: sketchWidth, flag: "--sketch-width")
         overrides.set(.sketchDepth, to: sketchDepth, flag: "--sketch-depth")
         overrides.set(.sketchSeed, to: sketchSeed, flag: "--sketch-seed")

@@ -103,6 +103,17 @@ extension [String: Any] {
         #expect(!summary.isLearning)
     }
 
+    @Test("a rare_port alert on a dynamic port names its class; a service port's names none")
+    func dynamicPortAlertsNameTheirClass() throws {
+        var run = try ReplayRun()
+        try run.score(Streams.steady(buckets: 0..<96))
+        try run.score([Streams.connect("svc0", at: Streams.start + 96 * Streams.bucket, port: 45_700)])
+        try run.score([Streams.connect("svc1", at: Streams.start + 96 * Streams.bucket + 1, port: 4444)])
+        let alerts = try run.objects
+        #expect(alerts.map { $0[path: "destination.port"] as? Int } == [45_700, 4444])
+        #expect(alerts.map { $0[path: "rarenet.port_class"] as? String } == ["dynamic-public", nil])
+    }
+
     @Test func alertsNothingWhileLearning() throws {
         var run = try ReplayRun()
         try run.score(Streams.steady(buckets: 0..<4))

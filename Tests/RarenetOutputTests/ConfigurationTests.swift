@@ -43,6 +43,7 @@ struct ConfigurationTests {
               threshold: 72.5
               half_life: 7d
               bucket_key_capacity: 100000
+              dynamic_ports: 49152-65535
               sketch: {width: 1048576, depth: 6, seed: 42}
             alerting: {realert_interval: 2h, cap: 10, cap_window: 1h}
             process_table: {capacity: 4096}
@@ -66,6 +67,7 @@ struct ConfigurationTests {
         expected.scoring.threshold = 72.5
         expected.scoring.halfLife = .seconds(7 * 86_400)
         expected.scoring.bucketKeyCapacity = 100_000
+        expected.scoring.dynamicPorts = 49_152...65_535
         expected.scoring.sketch.width = 1 << 20
         expected.scoring.sketch.depth = 6
         expected.scoring.sketch.seed = 42
@@ -83,6 +85,7 @@ struct ConfigurationTests {
         let outputs = try SensorConfiguration.parse(yaml: "outputs: {alerts: '-', metrics_address: '0'}", file: "x").outputs
         #expect(outputs.alerts == .standardOutput)
         #expect(outputs.metricsAddress == .disabled)
+        #expect(try SensorConfiguration.parse(yaml: "scoring: {dynamic_ports: none}", file: "x").scoring.dynamicPorts == nil)
     }
 
     struct BadCase: CustomTestStringConvertible, Sendable {
@@ -97,7 +100,7 @@ struct ConfigurationTests {
         BadCase(yaml: "scorin:\n  threshold: 60", line: 1, field: "scorin",
                 reason: "unknown field (expected one of: alerting, capture, exclusions, identity, outputs, process_table, scoring, state)"),
         BadCase(yaml: "scoring:\n  treshold: 60", line: 2, field: "scoring.treshold",
-                reason: "unknown field (expected one of: bucket_key_capacity, bucket_span, detectors, half_life, key, learning_period, sketch, threshold)"),
+                reason: "unknown field (expected one of: bucket_key_capacity, bucket_span, detectors, dynamic_ports, half_life, key, learning_period, sketch, threshold)"),
         BadCase(yaml: "scoring:\n  sketch:\n    size: 3", line: 3, field: "scoring.sketch.size", reason: "unknown field"),
         BadCase(yaml: "scoring:\n  threshold: 150", line: 2, field: "scoring.threshold",
                 reason: #"must be a number from 0 to 100 (got "150")"#),
@@ -111,6 +114,11 @@ struct ConfigurationTests {
                 reason: "must be a duration like 90s, 15m, 24h or 14d, from 1s to 1d"),
         BadCase(yaml: "scoring: {bucket_span: 0s}", line: 1, field: "scoring.bucket_span", reason: "must be from 1s to 1d"),
         BadCase(yaml: "scoring: {half_life: 1.5d}", line: 1, field: "scoring.half_life", reason: "must be a duration"),
+        BadCase(yaml: "scoring:\n  dynamic_ports: 32768", line: 2, field: "scoring.dynamic_ports",
+                reason: #"must be a port range LOW-HIGH from 1 to 65535, or none (got "32768")"#),
+        BadCase(yaml: "scoring: {dynamic_ports: 60000-50000}", line: 1, field: "scoring.dynamic_ports", reason: "must be a port range"),
+        BadCase(yaml: "scoring: {dynamic_ports: 0-65535}", line: 1, field: "scoring.dynamic_ports", reason: "must be a port range"),
+        BadCase(yaml: "scoring: {dynamic_ports: 32768-70000}", line: 1, field: "scoring.dynamic_ports", reason: "must be a port range"),
         BadCase(yaml: "scoring:\n  sketch: {width: 1000}", line: 2, field: "scoring.sketch.width",
                 reason: "must be a power of two from 256 to 16777216"),
         BadCase(yaml: "scoring:\n  sketch: {depth: 9}", line: 2, field: "scoring.sketch.depth",

@@ -110,7 +110,7 @@ struct ScoreForAlertsTests {
             scorer.advanceClock(to: event.timestamp)
             var fresh: [Detector: Double] = [:]
             for detector in configuration.detectors {
-                guard let key = detector.key(for: event, seed: configuration.sketch.seed) else { continue }
+                guard let key = detector.key(for: event, seed: configuration.sketch.seed, ports: configuration.destinationPorts) else { continue }
                 let scores = configuration.scales.indices.map { scale in
                     RarityFormula.score(
                         count: scorer.baseline.estimate(key, detector: detector, scaleIndex: scale) ?? .nan,
@@ -125,7 +125,7 @@ struct ScoreForAlertsTests {
             if index % 2 == 0 {
                 scorer.scoreForAlerts(event) { _ in }
                 decisionsOnly += configuration.detectors.indices.count { detector in
-                    guard let key = configuration.detectors[detector].key(for: event, seed: configuration.sketch.seed) else { return false }
+                    guard let key = configuration.detectors[detector].key(for: event, seed: configuration.sketch.seed, ports: configuration.destinationPorts) else { return false }
                     let cached = scorer.baseline.counts[scorer.baseline.countsIndex(detector: detector, scale: 0)].present.value(for: key)
                     return cached?.bitPattern == RarityScorer.belowThresholdScore.bitPattern
                 }

@@ -12,6 +12,7 @@ public enum AttackTechnique: String, Sendable, Hashable, CaseIterable {
     case sshByServiceAccount = "ssh run by www-data"
     case pythonBindShell = "bind shell: python3 on 0.0.0.0:8001"
     case scriptReverseShell = "reverse shell from an established python3 script to 443"
+    case scriptDynamicPortCallback = "callback from an established python3 script to a public high port"
 
     /// True for the attacks per-process rarity is expected to catch (the gate
     /// requires every one); false for the blind spots the next detectors
@@ -19,7 +20,7 @@ public enum AttackTechnique: String, Sendable, Hashable, CaseIterable {
     public var isGated: Bool {
         switch self {
         case .pythonInlineReverseShell, .bashInteractiveReverseShell, .perlInlineReverseShell, .miner, .masquerade,
-             .bindShell, .deletedImplant, .toolInContainer:
+             .bindShell, .deletedImplant, .toolInContainer, .scriptDynamicPortCallback:
             true
         case .exfiltrationByNewCurlUser, .sshByServiceAccount, .pythonBindShell, .scriptReverseShell:
             false

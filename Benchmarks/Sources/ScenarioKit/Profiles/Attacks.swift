@@ -75,6 +75,9 @@ enum Attacks {
     static let commandAndControl = Endpoint("198.51.100.77", 443)
     static let exfiltrationSite = Endpoint("203.0.113.140", 443)
     static let scriptCallback = Endpoint("203.0.113.99", 443)
+    /// A port in the dynamic range (Cobalt Strike's team server default), where
+    /// an attacker who knows rare_port keys such ports by class would hide.
+    static let dynamicPortCallback = Endpoint("203.0.113.99", 50050)
 
     /// The plan that runs `spec` for a draw of `lifetime` in `place`, started
     /// by a shell the attacker got (a parent that makes no network events).
@@ -198,9 +201,18 @@ enum Attacks {
 
     /// An established python3 script, trojaned: the same command line, one more connect, to 443.
     static func scriptReverseShell(_ image: ProcessImage, in place: AttackPlace = .host) -> AttackPlan {
-        let target = scriptCallback
+        trojanedScript(.scriptReverseShell, image, calling: scriptCallback, in: place)
+    }
+
+    /// The same trojaned script calling back to a public port in the dynamic
+    /// range, the class a CI runner's Testcontainers ports never fill.
+    static func scriptDynamicPortCallback(_ image: ProcessImage, in place: AttackPlace = .host) -> AttackPlan {
+        trojanedScript(.scriptDynamicPortCallback, image, calling: dynamicPortCallback, in: place)
+    }
+
+    private static func trojanedScript(_ technique: AttackTechnique, _ image: ProcessImage, calling target: Endpoint, in place: AttackPlace) -> AttackPlan {
         let spec = ProcessSpec(image: image, activity: "attack", opening: [.connect(target)])
-        return plan(.scriptReverseShell, "\(image.arguments.joined(separator: " ")) (trojaned) as \(image.account.label) to \(target.label)", spec,
+        return plan(technique, "\(image.arguments.joined(separator: " ")) (trojaned) as \(image.account.label) to \(target.label)", spec,
                     lasting: .minutes(3...25), in: place)
     }
 }

@@ -96,6 +96,8 @@ struct CIRunner {
             Attacks.scriptReverseShell(ProcessImage(python, ["/home/runner/work/ml/ml/.venv/bin/python", "-m", "pytest", "-q"],
                                                     account: runner, comm: "python")),
             Attacks.curlExfiltration(account: Self.gitlabRunner),
+            Attacks.scriptDynamicPortCallback(ProcessImage(python, ["/home/runner/work/ml/ml/.venv/bin/python", "-m", "pytest", "-q"],
+                                                           account: runner, comm: "python")),
         ]
     }
 }

@@ -128,6 +128,7 @@ extension KubernetesNode {
             Attacks.curlExfiltration(account: Self.appUser),
             Attacks.pythonBindShell(interpreter: python, invokedAs: "python", account: Self.appUser, in: worker),
             Attacks.scriptReverseShell(Self.reportSyncImage, in: .runningContainer(of: "registry.example/ops/report-sync")),
+            Attacks.scriptDynamicPortCallback(Self.reportSyncImage, in: .runningContainer(of: "registry.example/ops/report-sync")),
         ]
     }
 }

@@ -336,6 +336,7 @@ struct WebServer {
             Attacks.sshByServiceAccount(account: www, to: Internet.databaseHostSSH),
             Attacks.pythonBindShell(interpreter: "/usr/bin/python3.12", invokedAs: "python3", account: www),
             Attacks.scriptReverseShell(Programs.python("/opt/tools/sync.py", account: Self.app, activity: "attack").image),
+            Attacks.scriptDynamicPortCallback(Programs.python("/opt/tools/healthcheck.py", ["--notify"], account: .root, activity: "attack").image),
         ]
     }
 }
