@@ -44,6 +44,8 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
     case sketchSeed = "scoring.sketch.seed"
     /// `alerting.realert_interval`, stored in `configuration.alerting.realertInterval`.
     case realertInterval = "alerting.realert_interval"
+    /// `alerting.max_quiet_time`, stored in `configuration.alerting.maximumQuietTime`.
+    case maximumQuietTime = "alerting.max_quiet_time"
     /// `alerting.cap`, stored in `configuration.alerting.cap`.
     case alertCap = "alerting.cap"
     /// `alerting.cap_window`, stored in `configuration.alerting.capWindow`.
@@ -126,6 +128,8 @@ public enum ConfigurationField: String, Sendable, Hashable, CaseIterable {
             configuration.scoring.sketch.seed = try value.unsigned64()
         case .realertInterval:
             configuration.alerting.realertInterval = try value.duration(in: .zero ... .days(30))
+        case .maximumQuietTime:
+            configuration.alerting.maximumQuietTime = try value.duration(in: .zero ... .days(365))
         case .alertCap:
             configuration.alerting.cap = try value.integer(in: 1...100_000)
         case .alertCapWindow:

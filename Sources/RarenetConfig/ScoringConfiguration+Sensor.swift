@@ -18,6 +18,7 @@ extension ScoringConfiguration {
         keyMode = scoring.key == .executable ? .executable : .name
         detectors = scoring.detectors.map { $0 == .rareProcess ? .rareProcess : .rarePort }
         realertInterval = configuration.alerting.realertInterval
+        maximumQuietTime = configuration.alerting.maximumQuietTime
         alertCap = configuration.alerting.cap
         alertCapWindow = configuration.alerting.capWindow
         let excluded = configuration.exclusions

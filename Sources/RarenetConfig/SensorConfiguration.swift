@@ -163,6 +163,10 @@ public struct SensorConfiguration: Sendable, Hashable {
         /// `alerting.realert_interval`: a key alerted is not alerted again for this long,
         /// 0s to 30d. Default 45m.
         public var realertInterval = Duration.seconds(45 * 60)
+        /// `alerting.max_quiet_time`: a key that alerted alerts again while in use only
+        /// when it has become rarer, or when it is still rare this long after its last
+        /// alert, 0s to 365d. Default 24h.
+        public var maximumQuietTime = Duration.seconds(86_400)
         /// `alerting.cap`: at most this many alerts per `cap_window`, 1 to 100000; the rest
         /// are counted as suppressed. Default 100.
         public var cap = 100

@@ -515,10 +515,11 @@ public struct RarityScorer: Sendable {
     /// events in the bucket are suppressed without asking the gate, so a rare
     /// process's burst of connects costs what a common one's does.
     private mutating func alertDecision(for key: KeyHash, score: Float, detector index: Int, at time: Int64) -> Decision {
-        let suppression = gates[index].admit(key, at: time)
-        // Alerted now or recently (not held back by the cap): quiet until its re-alert time.
+        let suppression = gates[index].admit(key, score: score, at: time)
+        // Alerted now or in its open episode (not held back by the cap): quiet
+        // until its re-alert time; the score holds for the rest of the bucket.
         if suppression.map({ $0 == .recentlyAlerted }) ?? true,
-           let realertTime = gates[index].realertTime(of: key), realertTime >= nextBoundary {
+           let realertTime = gates[index].realertTime(of: key, score: score), realertTime >= nextBoundary {
             baseline.counts[baseline.countsIndex(detector: index, scale: 0)].present.update(key, value: -score)
         }
         if let suppression {

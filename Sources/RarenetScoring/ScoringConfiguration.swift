@@ -27,6 +27,10 @@ public struct ScoringConfiguration: Sendable, Hashable {
     public var exclusions: Exclusions = Exclusions()
     /// A key alerted is not alerted again within this interval. Default 45 minutes.
     public var realertInterval: Duration = .seconds(45 * 60)
+    /// A key that alerted is alerted again while it stays in use only when it
+    /// has become rarer, or when it is still rare this long after its last
+    /// alert (``AlertGate``, "Episodes"). Default 24 hours.
+    public var maximumQuietTime: Duration = .seconds(24 * 3600)
     /// At most this many alerts per detector per ``alertCapWindow``. Default 100.
     public var alertCap: Int = 100
     /// The window of ``alertCap``, aligned to the epoch. Default 15 minutes.
@@ -126,6 +130,9 @@ public struct ScoringConfiguration: Sendable, Hashable {
         }
         guard realertInterval >= .zero else {
             throw ConfigurationError(setting: "realertInterval", reason: "must not be negative, got \(realertInterval)")
+        }
+        guard maximumQuietTime >= .zero else {
+            throw ConfigurationError(setting: "maximumQuietTime", reason: "must not be negative, got \(maximumQuietTime)")
         }
         guard alertCap >= 0 else { throw ConfigurationError(setting: "alertCap", reason: "must not be negative, got \(alertCap)") }
         guard (1...Self.maximumTableCapacity).contains(bucketKeyCapacity) else {

@@ -152,7 +152,8 @@ public enum Decision: Sendable, Hashable {
 
 /// Why an alert was held back.
 public enum Suppression: Sendable, Hashable {
-    /// The key was alerted within the re-alert interval.
+    /// The key alerted before and has not become rarer since (its episode is
+    /// open), or alerted within the re-alert interval.
     case recentlyAlerted
     /// The detector reached its alert cap in the current window.
     /// `startsWindow` is true for the first alert it held back in the window:

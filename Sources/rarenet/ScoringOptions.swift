@@ -41,6 +41,9 @@ struct ScoringOptions: ParsableArguments {
     @Option(help: "Do not alert a key again within this long, e.g. 45m. [alerting.realert_interval]")
     var realertInterval: String?
 
+    @Option(help: "Alert a key that stays in use again only when it became rarer, or after this long, e.g. 7d. [alerting.max_quiet_time]")
+    var maxQuietTime: String?
+
     @Option(help: "At most this many alerts per cap window. [alerting.cap]")
     var alertCap: String?
 
@@ -86,6 +89,7 @@ struct ScoringOptions: ParsableArguments {
         overrides.set(.sketchDepth, to: sketchDepth, flag: "--sketch-depth")
         overrides.set(.sketchSeed, to: sketchSeed, flag: "--sketch-seed")
         overrides.set(.realertInterval, to: realertInterval, flag: "--realert-interval")
+        overrides.set(.maximumQuietTime, to: maxQuietTime, flag: "--max-quiet-time")
         overrides.set(.alertCap, to: alertCap, flag: "--alert-cap")
         overrides.set(.alertCapWindow, to: alertCapWindow, flag: "--alert-cap-window")
         overrides.set(.excludedProcessNames, to: excludedProcessNames, flag: "--exclude-process-name")

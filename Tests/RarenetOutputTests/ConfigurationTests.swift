@@ -45,7 +45,7 @@ struct ConfigurationTests {
               bucket_key_capacity: 100000
               dynamic_ports: 49152-65535
               sketch: {width: 1048576, depth: 6, seed: 42}
-            alerting: {realert_interval: 2h, cap: 10, cap_window: 1h}
+            alerting: {realert_interval: 2h, max_quiet_time: 3d, cap: 10, cap_window: 1h}
             process_table: {capacity: 4096}
             exclusions:
               process_names: [chronyd]
@@ -72,6 +72,7 @@ struct ConfigurationTests {
         expected.scoring.sketch.depth = 6
         expected.scoring.sketch.seed = 42
         expected.alerting.realertInterval = .seconds(7200)
+        expected.alerting.maximumQuietTime = .seconds(3 * 86_400)
         expected.alerting.cap = 10
         expected.alerting.capWindow = .seconds(3600)
         expected.processTable.capacity = 4096

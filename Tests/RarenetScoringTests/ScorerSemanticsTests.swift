@@ -138,9 +138,11 @@ struct ScorerSemanticsTests {
         #expect(result?.alert != nil)
     }
 
-    @Test("a key is not re-alerted within 45 minutes, and is again afterwards while still rare")
+    @Test("with no maximum quiet time, a key is not re-alerted within 45 minutes, and is again afterwards while still rare")
     func realertInterval() throws {
-        var scorer = try scorer(after: 2)
+        var configuration = configuration
+        configuration.maximumQuietTime = .zero
+        var scorer = try scorer(after: 2, configuration: configuration)
         let alertAt: (Int64) -> Decision? = { minutes in
             scorer.verdict(ScoringEvent.connect(configuration, "nc", at: TestTime.at(day: 2, minutes: minutes)))?.decision
         }
