@@ -37,8 +37,11 @@ if [ ! -f "$fuzz_dir/../.build/bpf/rarenet.bpf.o" ]; then
 fi
 
 build_start=$(date +%s)
+# The build plan is re-read every time: a cached one misses a source file the
+# sensor's package gained since the last fuzz build.
 for entry in "${targets[@]}"; do
-	"$swift" build --package-path "$fuzz_dir" -c release --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address \
+	"$swift" build --package-path "$fuzz_dir" -c release --disable-build-manifest-caching \
+		--sanitize fuzzer -Xswiftc -sanitize=fuzzer,address \
 		--product "${entry%%:*}" 2>&1 | { grep -v "Cannot export local symbol '__asan_extra_spill_area'" || true; }
 done
 echo "fuzz build: $(( $(date +%s) - build_start )) s"
